@@ -1,0 +1,387 @@
+"""Build a pack: the recipe that runs catalogue → check → data → execute → render → publish.
+
+Reads like papermill's ``execute_notebook``: each step lives in its namesake module; this
+module orders them, isolates failures per brief and keeps the counts in one :class:`Report`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__, cache
+from .catalogue import Brief, Pack
+from .errors import BriefExecutionError, BriefkitError, RenderError
+
+log = logging.getLogger("briefkit")
+
+BUILT, UP_TO_DATE, FAILED = "built", "up to date", "failed"
+
+
+@dataclass
+class Result:
+    brief: Brief
+    status: str
+    reason: str = ""
+    duration: float = 0.0
+    input_hash: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    as_of: str = ""
+    executed: str = ""
+
+
+@dataclass
+class Report:
+    """Counts and exit code of one build (black's ``Report``): 0 all built, 1 a brief failed."""
+
+    results: list[Result] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.count(FAILED) else 0
+
+
+@dataclass
+class Options:
+    only: list[str] | None = None
+    formats: tuple[str, ...] = ("html", "pdf")
+    overrides: list[tuple[str, str, str]] = field(default_factory=list)
+    force: bool = False
+    jobs: int = 1
+    chromium: str | None = None
+    output: Path | None = None
+    wait: bool = False
+    cell_timeout: int = 300
+
+
+def plan(pack: Pack, opts: Options) -> tuple[Path, list[tuple[Brief, str, str]], dict[str, Any]]:
+    """Which briefs need building and why. Cheap: hashes files, imports nothing heavy.
+
+    Returns the output folder, a list of (brief, input hash, reason or "" when up to date)
+    and the previous manifest.
+    """
+    out = (opts.output or pack.root / pack.output).resolve()
+    previous = {r.get("id"): r for r in cache.read_manifest(out)["briefs"]}
+    engine = [cache.ENGINE_DIR, *pack.code]
+    planned = []
+    for brief in pack.select(opts.only):
+        overrides = [o for o in opts.overrides if _matches(brief.id, o[0])]
+        formats = tuple(f for f in brief.formats if f in opts.formats)
+        tables = _used_tables(brief.notebook) if pack.data.exists() else set()
+        files = [brief.notebook, *engine, *cache.data_files(pack.root, tables, pack.data)]
+        extra = {
+            "brief": {k: v for k, v in brief.__dict__.items() if k not in ("notebook", "parameters")},
+            "parameters": dict(brief.parameters),
+            "overrides": overrides,
+            "formats": formats,
+            "engine": __version__,
+            "pack_title": pack.title,
+        }
+        digest = cache.digest(files, pack.root, extra)
+        before = previous.get(brief.id) or {}
+        reason = _reason(before, digest, formats, out, opts.force)
+        planned.append((Brief(**{**brief.__dict__, "formats": formats}), digest, reason))
+    return out, planned, previous
+
+
+def _used_tables(notebook: Path) -> set[str] | None:
+    from .data import used_tables
+
+    return used_tables(notebook)
+
+
+def _matches(brief_id: str, pattern: str) -> bool:
+    import fnmatch
+
+    return fnmatch.fnmatchcase(brief_id, pattern)
+
+
+def _reason(before: dict, digest: str, formats: tuple[str, ...], out: Path, force: bool) -> str:
+    if force:
+        return "forced (--force)"
+    if not before:
+        return "new brief"
+    if before.get("status") == FAILED:
+        return "failed last time"
+    if before.get("input_hash") != digest:
+        return "inputs changed"
+    missing = [f for f in formats if not (out / f"{before.get('id')}.{f}").exists()]
+    if missing:
+        return f"output missing ({', '.join(missing)})"
+    return ""
+
+
+def build(pack: Pack, opts: Options) -> Report:
+    """Build the selected briefs; failures are isolated and reported, never raised."""
+    out, planned, previous = plan(pack, opts)
+    todo = [(b, h, r) for b, h, r in planned if r]
+    report = Report()
+    if todo:
+        todo = _prepare(pack, todo, opts)  # raises before any kernel starts
+    with cache.BuildLock(out, wait=opts.wait):
+        context = _build_context(pack)
+        fresh = {b.id: r for r in _run(pack, todo, opts, out, context) for b in [r.brief]}
+        for brief, digest, reason in planned:
+            if brief.id in fresh:
+                report.results.append(fresh[brief.id])
+            else:
+                before = previous.get(brief.id, {})
+                report.results.append(
+                    Result(brief, UP_TO_DATE, "inputs unchanged", 0.0, digest,
+                           before.get("outputs", {}), as_of=before.get("as_of", ""))
+                )
+        if todo or not (out / cache.MANIFEST).exists():
+            _publish(pack, out, report, previous, context)
+    return report
+
+
+def _prepare(pack: Pack, todo, opts: Options):
+    """Check every parameter and validate the data once, before any kernel starts."""
+    from . import parameters
+
+    resolved = [(parameters.resolve(b, opts.overrides), h, r) for b, h, r in todo]
+    if pack.data.exists():
+        from . import data
+
+        data.validate(pack.root)
+        data.load(pack.root)  # warms the validated-data cache the kernels read
+    return resolved
+
+
+def _run(pack: Pack, todo, opts: Options, out: Path, context: dict) -> list[Result]:
+    """Execute briefs concurrently; render HTML in the workers; print PDFs on one browser."""
+    if not todo:
+        return []
+    os.environ["BRIEFKIT_PACK"] = str(pack.root)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    build_dir = out / "_build"
+    results: list[Result] = []
+    printer = None
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+            futures = {
+                pool.submit(_execute_and_render, pack, b, h, r, build_dir, context, opts): (b, h, r)
+                for b, h, r in todo
+            }
+            for future in as_completed(futures):
+                brief, digest, reason = futures[future]
+                result = future.result()
+                if result.status != FAILED and "pdf" in brief.formats:
+                    try:
+                        if printer is None:
+                            from .render import Printer
+
+                            printer = Printer(opts.chromium).__enter__()
+                        _print(printer, brief, out, result)
+                    except RenderError as exc:
+                        if exc.exit_code == 2:  # no browser at all: nothing else will print either
+                            raise
+                        result.status, result.error = FAILED, str(exc)
+                if result.status != FAILED:
+                    _commit(out, result)
+                _log(result)
+                results.append(result)
+    finally:
+        if printer is not None:
+            printer.__exit__(None, None, None)
+    return results
+
+
+def _execute_and_render(pack, brief, digest, reason, build_dir, context, opts) -> Result:
+    from . import execute, render
+
+    started = time.perf_counter()
+    executed = build_dir / f"{brief.id}.ipynb"
+    result = Result(brief, BUILT, reason, input_hash=digest, executed=str(executed))
+    log.info("building %s (%s)", brief.id, reason)
+    try:
+        nb = execute.execute(brief, executed, cell_timeout=opts.cell_timeout)
+        prov = render.provenance(nb)
+        as_of = str(brief.parameters.get("as_of") or prov.get("as_of") or "")
+        result.as_of = as_of
+        shown = {**_defaults(brief), **brief.parameters}
+        page = render.html(nb, _brief_context(pack, brief, shown, digest, prov, as_of, context))
+        html_tmp = cache.temp_path(build_dir / f"{brief.id}.html")
+        html_tmp.write_text(page, encoding="utf-8")
+        result.outputs = {"html": str(html_tmp)}
+    except BriefExecutionError as exc:
+        result.status, result.error = FAILED, str(exc)
+    except Exception as exc:  # a render bug must not take the other briefs down
+        result.status = FAILED
+        result.error = f"Brief '{brief.id}' could not be rendered ({type(exc).__name__}: {exc})."
+    result.duration = time.perf_counter() - started
+    return result
+
+
+def _print(printer, brief: Brief, out: Path, result: Result) -> None:
+    started = time.perf_counter()
+    pdf_tmp = cache.temp_path(out / "_build" / f"{brief.id}.pdf")
+    printer.pdf(Path(result.outputs["html"]), pdf_tmp)
+    result.outputs["pdf"] = str(pdf_tmp)
+    result.duration += time.perf_counter() - started
+
+
+def _commit(out: Path, result: Result) -> None:
+    """Move the finished temporary outputs into place (``os.replace``: atomic per file)."""
+    final = {}
+    wanted = result.brief.formats
+    for fmt, tmp in result.outputs.items():
+        target = out / f"{result.brief.id}.{fmt}"
+        if fmt in wanted:
+            os.replace(tmp, target)
+            final[fmt] = target.name
+        else:
+            Path(tmp).unlink(missing_ok=True)
+    result.outputs = final
+
+
+def _log(result: Result) -> None:
+    if result.status == FAILED:
+        log.error("%s failed: %s", result.brief.id, result.error)
+    else:
+        log.info("%s built in %.1fs", result.brief.id, result.duration)
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _build_context(pack: Pack) -> dict:
+    """Facts shared by every brief of a build: commit and a reproducible build time.
+
+    The time is ``$SOURCE_DATE_EPOCH`` if set, else the commit's time, so that the same inputs
+    give the same HTML byte for byte; the manifest records the wall-clock time.
+    """
+    commit = _git(pack.root, "rev-parse", "--short=12", "HEAD") or "not under git"
+    if commit != "not under git" and _git(pack.root, "status", "--porcelain", "--untracked-files=no"):
+        commit += " with uncommitted changes"
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or _git(pack.root, "log", "-1", "--format=%ct")
+    built = (
+        dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        if epoch.isdigit()
+        else "time not recorded"
+    )
+    return {"commit": commit, "built_at": built}
+
+
+def _defaults(brief: Brief) -> dict[str, Any]:
+    """The notebook's declared defaults (as written in its parameters cell)."""
+    import ast
+
+    from .parameters import declared
+
+    out = {}
+    for name, decl in declared(brief.notebook).items():
+        try:
+            out[name] = ast.literal_eval(decl.default)
+        except (ValueError, SyntaxError):
+            out[name] = decl.default
+    return out
+
+
+def _brief_context(pack: Pack, brief: Brief, shown: dict, digest: str, prov: dict, as_of: str, context: dict) -> dict:
+    return {
+        "id": brief.id,
+        "title": brief.title,
+        "subtitle": brief.subtitle,
+        "audience": brief.audience,
+        "marking": brief.marking,
+        "marking_css": css_string(brief.marking),
+        "title_css": css_string(brief.title),
+        "pack_title": pack.title,
+        "notebook": brief.notebook.relative_to(pack.root).as_posix()
+        if brief.notebook.is_relative_to(pack.root) else brief.notebook.name,
+        "parameters": sorted((k, _show(v)) for k, v in shown.items()),
+        "as_of": human_date(as_of),
+        "tables": prov.get("tables", []),
+        "commit": context["commit"],
+        "built_at": context["built_at"],
+        "engine_version": __version__,
+        "input_hash": digest,
+    }
+
+
+def css_string(text: str) -> str:
+    """``text`` made safe inside a double-quoted CSS string in a <style> element."""
+    out = []
+    for ch in str(text):
+        if ch.isalnum() or ch in " .,:;-_()'!?&/+":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):X} ")
+    return "".join(out)
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def human_date(iso: str) -> str:
+    """'2022-11-30' → '30 November 2022'; other text is returned as given."""
+    try:
+        day = dt.date.fromisoformat(str(iso)[:10])
+    except ValueError:
+        return str(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def _publish(pack: Pack, out: Path, report: Report, previous: dict, context: dict) -> None:
+    """Write ``manifest.json`` and ``index.html`` (atomically) from the report."""
+    import json
+
+    from .publish import index_html
+
+    records = []
+    ran = {r.brief.id: r for r in report.results}
+    for brief in pack.briefs:  # catalogue order; briefs outside this run keep their record
+        if brief.id not in ran:
+            if brief.id in previous:
+                records.append(previous[brief.id])
+            continue
+        r = ran[brief.id]
+        before = previous.get(r.brief.id, {})
+        record = {
+            "id": r.brief.id,
+            "title": r.brief.title,
+            "subtitle": r.brief.subtitle,
+            "notebook": r.brief.notebook.relative_to(pack.root).as_posix()
+            if r.brief.notebook.is_relative_to(pack.root) else str(r.brief.notebook),
+            "parameters": dict(r.brief.parameters),
+            "marking": r.brief.marking,
+            "audience": r.brief.audience,
+            "status": r.status,
+            "reason": r.reason,
+            "duration_s": round(r.duration, 2),
+            "input_hash": r.input_hash if r.status != FAILED else before.get("input_hash"),
+            "outputs": r.outputs if r.status != FAILED else before.get("outputs", {}),
+            "as_of": r.as_of if r.status != FAILED else before.get("as_of", ""),
+        }
+        if r.status == FAILED:
+            record["error"] = r.error
+            record["executed_notebook"] = r.executed
+        records.append(record)
+    manifest = {
+        "pack": pack.title,
+        "engine_version": __version__,
+        "commit": context["commit"],
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "briefs": records,
+    }
+    cache.atomic_write(out / cache.MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
+    cache.atomic_write(out / "index.html", index_html(pack, records, human_date))

@@ -1,0 +1,228 @@
+"""The catalogue: ``pack.yml`` → frozen :class:`Brief` records.
+
+A catalogue lists the briefs of a pack. One notebook may appear many times with different
+parameters, either as separate entries or through ``each:``::
+
+    pack:
+      title: NZ International Security Briefing Pack
+      defaults: {marking: UNCLASSIFIED, formats: [html, pdf], audience: Policy staff}
+    briefs:
+      - id: outlook
+        title: International security outlook
+        notebook: notebooks/outlook.ipynb
+        parameters: {since: 1990}
+      - id: threat-{threat}
+        notebook: notebooks/threat_profile.ipynb
+        each:
+          - {title: "Threat profile: Terrorism", parameters: {threat: terrorism}}
+
+``id`` and ``title`` may hold ``{name}`` fields filled from the brief's parameters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from . import markings
+from .errors import CatalogueError
+
+FORMATS = ("html", "pdf")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+BRIEF_KEYS = {"id", "title", "subtitle", "notebook", "parameters", "formats", "marking", "audience", "each"}
+ITEM_KEYS = BRIEF_KEYS - {"each", "notebook"}
+
+
+@dataclass(frozen=True)
+class Brief:
+    """One briefing to build: a notebook with its parameter values and presentation."""
+
+    id: str
+    title: str
+    notebook: Path
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    subtitle: str = ""
+    formats: tuple[str, ...] = FORMATS
+    marking: str = markings.DEFAULT
+    audience: str = ""
+
+    def with_parameters(self, overrides: Mapping[str, Any]) -> "Brief":
+        merged = {**self.parameters, **overrides}
+        return Brief(**{**self.__dict__, "parameters": MappingProxyType(merged)})
+
+
+@dataclass(frozen=True)
+class Pack:
+    """The whole catalogue: pack-level settings and the briefs in catalogue order."""
+
+    root: Path
+    title: str
+    briefs: tuple[Brief, ...]
+    publisher: str = ""
+    output: Path = Path("briefs")
+    source: Path = Path("pack.yml")
+    data: Path = Path("data/datapackage.yaml")
+    code: tuple[Path, ...] = ()  # content-side code (e.g. chart helpers) every brief depends on
+
+    def brief(self, brief_id: str) -> Brief:
+        for brief in self.briefs:
+            if brief.id == brief_id:
+                return brief
+        raise CatalogueError(_unknown_id_message(brief_id, [b.id for b in self.briefs]))
+
+    def select(self, patterns: list[str] | None) -> tuple[Brief, ...]:
+        """Briefs whose id matches any of ``patterns`` (globs); all briefs when None/empty."""
+        if not patterns:
+            return self.briefs
+        ids = [b.id for b in self.briefs]
+        for pattern in patterns:
+            if not fnmatch.filter(ids, pattern):
+                raise CatalogueError(_unknown_id_message(pattern, ids))
+        return tuple(b for b in self.briefs if any(fnmatch.fnmatchcase(b.id, p) for p in patterns))
+
+
+def _unknown_id_message(given: str, ids: list[str]) -> str:
+    close = difflib.get_close_matches(given, ids, n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    return (
+        f"No brief matches {given!r} in pack.yml.{hint} "
+        "Run: python build.py --list to see every brief id."
+    )
+
+
+def slug(value: Any) -> str:
+    """'Southeast Asia' → 'southeast-asia': a parameter value made fit for an id."""
+    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
+
+
+def load(path: str | Path = "pack.yml") -> Pack:
+    """Read and check ``pack.yml``; raise :class:`CatalogueError` naming the problem."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogueError(
+            f"No catalogue at {path}. Run build.py from the pack's folder, or pass --pack PATH."
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CatalogueError(
+            f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}). Fix the YAML and try again."
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{path}: not UTF-8 text ({exc}). Save it as UTF-8.") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("briefs"), list):
+        raise CatalogueError(f"{path}: expected a mapping with a 'briefs:' list. See README.md, 'The catalogue'.")
+
+    settings = raw.get("pack") or {}
+    defaults = settings.get("defaults") or {}
+    root = path.resolve().parent
+    briefs: list[Brief] = []
+    for number, entry in enumerate(raw["briefs"], start=1):
+        briefs.extend(_expand(entry, number, defaults, root, path))
+
+    seen: dict[str, int] = {}
+    for brief in briefs:
+        key = brief.id.lower()
+        if key in seen:
+            raise CatalogueError(
+                f"{path}: brief id {brief.id!r} appears twice; ids name the output files and must be "
+                "unique. Give one of them another id (with each:, put a {parameter} in the id)."
+            )
+        seen[key] = 1
+    return Pack(
+        root=root,
+        title=str(settings.get("title", "Briefing pack")),
+        publisher=str(settings.get("publisher", "")),
+        output=Path(settings.get("output", "briefs")),
+        briefs=tuple(briefs),
+        source=path,
+        data=root / str(settings.get("data", "data/datapackage.yaml")),
+        code=tuple(root / str(p) for p in settings.get("code", [])),
+    )
+
+
+def _expand(entry: Any, number: int, defaults: dict, root: Path, path: Path) -> list[Brief]:
+    where = f"{path}: brief #{number}"
+    if not isinstance(entry, dict):
+        raise CatalogueError(f"{where} is not a mapping of id, title, notebook, parameters.")
+    unknown = set(entry) - BRIEF_KEYS
+    if unknown:
+        raise CatalogueError(
+            f"{where} ({entry.get('id', '?')}): unknown key(s) {', '.join(sorted(unknown))}; "
+            f"allowed: {', '.join(sorted(BRIEF_KEYS))}."
+        )
+    items = entry.get("each")
+    if items is None:
+        return [_brief(entry, where, defaults, root)]
+    if not isinstance(items, list) or not items:
+        raise CatalogueError(f"{where}: 'each:' must be a non-empty list of {{title, parameters}} mappings.")
+    out = []
+    for k, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or set(item) - ITEM_KEYS:
+            raise CatalogueError(
+                f"{where}, each item #{k}: expected a mapping with keys from {', '.join(sorted(ITEM_KEYS))}."
+            )
+        merged = {key: value for key, value in entry.items() if key != "each"}
+        merged.update({key: value for key, value in item.items() if key != "parameters"})
+        merged["parameters"] = {**(entry.get("parameters") or {}), **(item.get("parameters") or {})}
+        out.append(_brief(merged, f"{where}, each item #{k}", defaults, root))
+    return out
+
+
+def _brief(entry: dict, where: str, defaults: dict, root: Path) -> Brief:
+    parameters = entry.get("parameters") or {}
+    if not isinstance(parameters, dict):
+        raise CatalogueError(f"{where}: 'parameters' must be a mapping of name: value.")
+    fields = {str(k): v for k, v in parameters.items()}
+
+    def fill(text: Any, key: str) -> str:
+        values = {k: slug(v) for k, v in fields.items()} if key == "id" else fields
+        try:
+            return str(text).format(**values)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise CatalogueError(
+                f"{where}: {key} {text!r} names {exc} which is not one of its parameters "
+                f"({', '.join(fields) or 'none'})."
+            ) from exc
+
+    for required in ("id", "notebook"):
+        if not entry.get(required):
+            raise CatalogueError(f"{where}: '{required}' is required.")
+    brief_id = fill(entry["id"], "id")
+    if not ID_PATTERN.match(brief_id):
+        raise CatalogueError(
+            f"{where}: id {brief_id!r} must be lower-case letters, digits and hyphens "
+            "(it names the output files)."
+        )
+    notebook = (root / str(entry["notebook"])).resolve()
+    if not notebook.is_file():
+        raise CatalogueError(f"{where} ({brief_id}): notebook {entry['notebook']} does not exist.")
+    formats = entry.get("formats", defaults.get("formats", list(FORMATS)))
+    if isinstance(formats, str):
+        formats = [formats]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise CatalogueError(f"{where} ({brief_id}): formats {formats!r}; allowed: {', '.join(FORMATS)}.")
+    try:
+        marking = markings.normalise(entry.get("marking", defaults.get("marking", markings.DEFAULT)))
+    except ValueError as exc:
+        raise CatalogueError(f"{where} ({brief_id}): marking {exc}") from exc
+    return Brief(
+        id=brief_id,
+        title=fill(entry.get("title", brief_id), "title"),
+        subtitle=fill(entry.get("subtitle", ""), "subtitle"),
+        notebook=notebook,
+        parameters=MappingProxyType(dict(parameters)),
+        formats=tuple(f for f in FORMATS if f in formats),
+        marking=marking,
+        audience=str(entry.get("audience", defaults.get("audience", ""))),
+    )

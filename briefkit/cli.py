@@ -1,0 +1,160 @@
+"""Command line of the pack: ``python build.py [options]``. The only module that prints.
+
+Exit codes: 0 every selected brief is built or up to date; 1 a brief failed (the others were
+still built); 2 bad usage or bad input (catalogue, parameters, data): nothing was built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .errors import BriefkitError
+
+EPILOG = """\
+examples:
+  python build.py                          build every brief whose inputs changed
+  python build.py --only outlook --only 'threat-*' --format pdf
+  python build.py -p threat-cyber.since=2000 --force
+  python build.py --check                  validate data and catalogue, build nothing
+  python build.py --edition                dated edition for cron/CI (briefs/editions/DATE/)
+
+exit codes: 0 all built or up to date; 1 a brief failed (the rest were built);
+            2 bad usage, catalogue, parameters or data (nothing built)
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build the briefing pack: execute each notebook in pack.yml with its parameters and "
+        "render it to HTML and A4 PDF in briefs/, with index.html and manifest.json.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--pack", default="pack.yml", metavar="PATH", help="catalogue file (default: pack.yml)")
+    p.add_argument("--only", action="append", metavar="ID", help="build only this brief; repeatable; globs allowed ('threat-*')")
+    p.add_argument("--format", action="append", choices=("html", "pdf"), dest="formats",
+                   help="output format; repeatable (default: the formats each brief lists, html and pdf)")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="ID.NAME=VALUE",
+                   help="override a parameter for this run; ID may be a glob (e.g. -p 'threat-*.since=2000')")
+    p.add_argument("--list", action="store_true", help="print the catalogue (id, title, notebook, parameters) and exit")
+    p.add_argument("--check", action="store_true", help="validate the catalogue, parameters and data; build nothing")
+    p.add_argument("--force", action="store_true", help="rebuild even briefs whose inputs are unchanged")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="briefs built at once (default: number of CPUs, %(default)s here)")
+    p.add_argument("--output", metavar="DIR", help="output folder (default: pack.yml's output, briefs/)")
+    p.add_argument("--edition", action="store_true",
+                   help="write a dated edition to OUTPUT/editions/YYYY-MM-DD/ and point OUTPUT/latest at it")
+    p.add_argument("--chromium", metavar="PATH", help="browser used for PDFs (else $BRIEFKIT_CHROMIUM, Playwright's, system chromium)")
+    p.add_argument("--wait", action="store_true", help="if another build holds the output folder, wait for it instead of stopping")
+    p.add_argument("--timeout", type=int, default=300, metavar="SECONDS", help="per-cell time limit (default: %(default)s)")
+    p.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+        stream=sys.stderr,
+    )
+    for noisy in ("papermill", "traitlets", "nbconvert", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    if args.jobs < 1:
+        print("build.py: --jobs must be 1 or more", file=sys.stderr)
+        return 2
+    try:
+        return _run(args)
+    except BriefkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: briefs/ holds only complete files from before or from this run", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    from . import catalogue
+    from .build import Options, build
+    from .parameters import parse_overrides
+
+    pack = catalogue.load(args.pack)
+    if args.list:
+        return _list(pack)
+    opts = Options(
+        only=args.only,
+        formats=tuple(args.formats or ("html", "pdf")),
+        overrides=parse_overrides(args.param),
+        force=args.force,
+        jobs=args.jobs,
+        chromium=args.chromium,
+        output=Path(args.output) if args.output else None,
+        wait=args.wait,
+        cell_timeout=args.timeout,
+    )
+    if args.check:
+        return _check(pack, opts)
+    if args.edition:
+        from .editions import build_edition
+
+        report = build_edition(pack, opts)
+    else:
+        report = build(pack, opts)
+    _summary(report)
+    return report.exit_code
+
+
+def _list(pack) -> int:
+    from .parameters import declared
+
+    for brief in pack.briefs:
+        print(f"{brief.id}\n  title:      {brief.title}")
+        print(f"  notebook:   {brief.notebook.relative_to(pack.root)}")
+        print(f"  marking:    {brief.marking}   formats: {', '.join(brief.formats)}")
+        try:
+            decls = declared(brief.notebook)
+        except BriefkitError as exc:
+            print(f"  parameters: cannot be read: {exc}")
+            continue
+        for d in decls.values():
+            if d.name == "marking" or d.name in brief.parameters:
+                value = repr(brief.marking if d.name == "marking" else brief.parameters[d.name])
+                given = "  (set in pack.yml)"
+            else:
+                value, given = d.default, ""
+            print(f"  - {d.name}: {d.type} = {value}{given}" + (f"  # {d.help}" if d.help else ""))
+    return 0
+
+
+def _check(pack, opts) -> int:
+    from . import parameters
+
+    for brief in pack.select(opts.only):
+        parameters.resolve(brief, opts.overrides)
+    if pack.data.exists():
+        from . import data
+
+        data.validate(pack.root)
+    print(f"ok: {len(pack.select(opts.only))} brief(s) and the data package are valid; nothing was built.")
+    return 0
+
+
+def _summary(report) -> None:
+    if not report.results:
+        print("No briefs selected.")
+        return
+    width = max(len(r.brief.id) for r in report.results)
+    print(f"\n{'brief'.ljust(width)}  {'status':<10}  {'time':>6}  outputs / reason")
+    for r in report.results:
+        detail = ", ".join(r.outputs.values()) if r.status != "failed" else r.error
+        print(f"{r.brief.id.ljust(width)}  {r.status:<10}  {r.duration:5.1f}s  {detail}")
+    print(
+        f"\n{report.count('built')} built, {report.count('up to date')} up to date, "
+        f"{report.count('failed')} failed."
+    )

@@ -1,0 +1,82 @@
+"""Execute one brief's notebook with papermill, in a fresh kernel talking over IPC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .catalogue import Brief
+from .errors import BriefExecutionError
+
+CELL_TIMEOUT = 300  # seconds any single cell may run
+START_TIMEOUT = 60
+
+
+def _kernel_manager_class():
+    import os
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    class IPCKernelManager(AsyncKernelManager):
+        """A kernel manager whose kernel listens on Unix sockets, not TCP ports.
+
+        The socket path is absolute: the kernel runs in the notebook's folder, the client here.
+        """
+
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            runtime = jupyter_runtime_dir()
+            os.makedirs(runtime, exist_ok=True)
+            kwargs.setdefault("ip", os.path.join(runtime, f"bk-{uuid.uuid4().hex[:12]}"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
+def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT):
+    """Run ``brief``'s notebook with its parameters; write the executed copy to ``output``.
+
+    Returns the executed notebook. A failing cell raises :class:`BriefExecutionError`; the
+    executed notebook, with papermill's error banner, is left at ``output`` for the analyst.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return papermill.execute_notebook(
+            str(brief.notebook),
+            str(output),
+            parameters=dict(brief.parameters),
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            start_timeout=START_TIMEOUT,
+            execution_timeout=cell_timeout,
+            # Papermill's cwd= changes the process's directory, which is not safe with
+            # concurrent briefs; nbclient starts the kernel in this folder instead.
+            resources={"metadata": {"path": str(brief.notebook.parent)}},
+            kernel_manager_class=_kernel_manager_class(),
+        )
+    except PapermillExecutionError as exc:
+        raise BriefExecutionError(
+            brief_id=brief.id,
+            cell_index=exc.exec_count,
+            ename=exc.ename,
+            evalue=_first_line(exc.evalue),
+            executed_notebook=str(output),
+        ) from exc
+    except Exception as exc:  # kernel died, timed out, could not start
+        raise BriefExecutionError(
+            brief_id=brief.id,
+            cell_index=None,
+            ename=type(exc).__name__,
+            evalue=_first_line(str(exc)),
+            executed_notebook=str(output),
+        ) from exc
+
+
+def _first_line(text: str) -> str:
+    text = (text or "").strip()
+    return text.splitlines()[0][:300] if text else ""

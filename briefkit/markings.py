@@ -1,0 +1,37 @@
+"""Protective markings of the NZ Protective Security Requirements, lowest first."""
+
+from __future__ import annotations
+
+import difflib
+
+ORDER: tuple[str, ...] = (
+    "UNCLASSIFIED",
+    "IN-CONFIDENCE",
+    "SENSITIVE",
+    "RESTRICTED",
+    "CONFIDENTIAL",
+    "SECRET",
+    "TOP SECRET",
+)
+DEFAULT = "UNCLASSIFIED"
+
+
+def normalise(marking: str) -> str:
+    """Return the canonical spelling of ``marking`` or raise ``ValueError`` with a suggestion."""
+    text = " ".join(str(marking).strip().upper().replace("_", " ").split())
+    text = text.replace("IN CONFIDENCE", "IN-CONFIDENCE")
+    if text in ORDER:
+        return text
+    close = difflib.get_close_matches(text, ORDER, n=1)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    raise ValueError(f"{marking!r} is not a protective marking; use one of {', '.join(ORDER)}.{hint}")
+
+
+def rank(marking: str) -> int:
+    """Position of ``marking`` in :data:`ORDER` (0 = UNCLASSIFIED)."""
+    return ORDER.index(normalise(marking))
+
+
+def allows(ceiling: str, marking: str) -> bool:
+    """True when material marked ``marking`` may appear in a product whose ceiling is ``ceiling``."""
+    return rank(marking) <= rank(ceiling)

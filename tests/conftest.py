@@ -1,0 +1,50 @@
+"""Shared fixtures: a tiny pack of the suite's own, and a way to run build.py like a user."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def chromium_or_skip() -> None:
+    """PDF tests need Chromium. Locally a missing browser skips; under CI it fails."""
+    from briefkit.errors import BrowserNotFoundError
+    from briefkit.render import find_chromium
+
+    try:
+        find_chromium()
+    except BrowserNotFoundError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PDF tests: {exc}")
+        pytest.skip(str(exc))
+
+
+def copy_pack(dest: Path) -> Path:
+    """A fresh copy of the tiny test pack (pack.yml + notebooks), returned as its folder."""
+    shutil.copytree(FIXTURES / "pack", dest, ignore=shutil.ignore_patterns("kernel-ipc*", ".ipynb_checkpoints"))
+    return dest
+
+
+def run_build(pack: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python build.py --pack PACK/pack.yml ARGS`` as a user would."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--pack", str(pack / "pack.yml"), *args],
+        capture_output=True,
+        text=True,
+        cwd=pack,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def tiny_pack(tmp_path: Path) -> Path:
+    return copy_pack(tmp_path / "pack")
