@@ -63,6 +63,7 @@ class Options:
     output: Path | None = None
     wait: bool = False
     cell_timeout: int = 300
+    edition: str = ""  # ISO date: also publish OUTPUT/editions/<date>/ and point OUTPUT/latest at it
 
 
 def plan(pack: Pack, opts: Options) -> tuple[Path, list[tuple[Brief, str, str]], dict[str, Any]]:
@@ -123,15 +124,18 @@ def _reason(before: dict, digest: str, formats: tuple[str, ...], out: Path, forc
 
 
 def build(pack: Pack, opts: Options) -> Report:
-    """Build the selected briefs; failures are isolated and reported, never raised."""
+    """Build the selected briefs; failures are isolated and reported, never raised.
+
+    With ``opts.edition`` the finished outputs are also published as a dated edition.
+    """
     out, planned, previous = plan(pack, opts)
     todo = [(b, h, r) for b, h, r in planned if r]
     report = Report()
     if todo:
         todo = _prepare(pack, todo, opts)  # raises before any kernel starts
     with cache.BuildLock(out, wait=opts.wait):
-        context = _build_context(pack)
-        fresh = {b.id: r for r in _run(pack, todo, opts, out, context) for b in [r.brief]}
+        context = _build_context(pack) if todo else {}
+        fresh = {r.brief.id: r for r in _run(pack, todo, opts, out, context)}
         for brief, digest, reason in planned:
             if brief.id in fresh:
                 report.results.append(fresh[brief.id])
@@ -141,8 +145,11 @@ def build(pack: Pack, opts: Options) -> Report:
                     Result(brief, UP_TO_DATE, "inputs unchanged", 0.0, digest,
                            before.get("outputs", {}), as_of=before.get("as_of", ""))
                 )
-        if todo or not (out / cache.MANIFEST).exists():
-            _publish(pack, out, report, previous, context)
+        records = _publish(pack, out, report, previous, context, index=bool(todo))
+        if opts.edition:
+            from .editions import publish_edition
+
+            publish_edition(pack, out, records, opts.edition)
     return report
 
 
@@ -305,8 +312,7 @@ def _brief_context(pack: Pack, brief: Brief, shown: dict, digest: str, prov: dic
         "marking_css": css_string(brief.marking),
         "title_css": css_string(brief.title),
         "pack_title": pack.title,
-        "notebook": brief.notebook.relative_to(pack.root).as_posix()
-        if brief.notebook.is_relative_to(pack.root) else brief.notebook.name,
+        "notebook": _relative(brief.notebook, pack.root),
         "parameters": sorted((k, _show(v)) for k, v in shown.items()),
         "as_of": human_date(as_of),
         "tables": prov.get("tables", []),
@@ -341,27 +347,27 @@ def human_date(iso: str) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _publish(pack: Pack, out: Path, report: Report, previous: dict, context: dict) -> None:
-    """Write ``manifest.json`` and ``index.html`` (atomically) from the report."""
+def _publish(pack: Pack, out: Path, report: Report, previous: dict, context: dict, index: bool) -> list[dict]:
+    """Write ``manifest.json`` (always) and ``index.html`` (when anything was built)."""
     import json
-
-    from .publish import index_html
 
     records = []
     ran = {r.brief.id: r for r in report.results}
     for brief in pack.briefs:  # catalogue order; briefs outside this run keep their record
-        if brief.id not in ran:
-            if brief.id in previous:
-                records.append(previous[brief.id])
+        before = previous.get(brief.id, {})
+        r = ran.get(brief.id)
+        if r is None:
+            if before:
+                records.append(before)
             continue
-        r = ran[brief.id]
-        before = previous.get(r.brief.id, {})
+        if r.status == UP_TO_DATE and before:
+            records.append({**before, "status": UP_TO_DATE, "reason": r.reason, "duration_s": 0.0})
+            continue
         record = {
             "id": r.brief.id,
             "title": r.brief.title,
             "subtitle": r.brief.subtitle,
-            "notebook": r.brief.notebook.relative_to(pack.root).as_posix()
-            if r.brief.notebook.is_relative_to(pack.root) else str(r.brief.notebook),
+            "notebook": _relative(r.brief.notebook, pack.root),
             "parameters": dict(r.brief.parameters),
             "marking": r.brief.marking,
             "audience": r.brief.audience,
@@ -371,17 +377,29 @@ def _publish(pack: Pack, out: Path, report: Report, previous: dict, context: dic
             "input_hash": r.input_hash if r.status != FAILED else before.get("input_hash"),
             "outputs": r.outputs if r.status != FAILED else before.get("outputs", {}),
             "as_of": r.as_of if r.status != FAILED else before.get("as_of", ""),
+            "commit": context.get("commit", ""),
         }
         if r.status == FAILED:
             record["error"] = r.error
-            record["executed_notebook"] = r.executed
+            record["executed_notebook"] = _relative(Path(r.executed), out)
         records.append(record)
     manifest = {
         "pack": pack.title,
         "engine_version": __version__,
-        "commit": context["commit"],
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "briefs": records,
     }
     cache.atomic_write(out / cache.MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
-    cache.atomic_write(out / "index.html", index_html(pack, records, human_date))
+    if index or not (out / "index.html").exists():
+        write_index(pack, out, records)
+    return records
+
+
+def write_index(pack: Pack, out: Path, records: list[dict]) -> None:
+    from .publish import editions, index_html
+
+    cache.atomic_write(out / "index.html", index_html(pack, records, human_date, editions(out)))
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

@@ -49,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="DIR", help="output folder (default: pack.yml's output, briefs/)")
     p.add_argument("--edition", action="store_true",
                    help="write a dated edition to OUTPUT/editions/YYYY-MM-DD/ and point OUTPUT/latest at it")
+    p.add_argument("--edition-date", metavar="YYYY-MM-DD", help="date of the edition (default: today)")
     p.add_argument("--chromium", metavar="PATH", help="browser used for PDFs (else $BRIEFKIT_CHROMIUM, Playwright's, system chromium)")
     p.add_argument("--wait", action="store_true", help="if another build holds the output folder, wait for it instead of stopping")
     p.add_argument("--timeout", type=int, default=300, metavar="SECONDS", help="per-cell time limit (default: %(default)s)")
@@ -97,17 +98,24 @@ def _run(args) -> int:
         output=Path(args.output) if args.output else None,
         wait=args.wait,
         cell_timeout=args.timeout,
+        edition=_edition_date(args) if args.edition or args.edition_date else "",
     )
     if args.check:
         return _check(pack, opts)
-    if args.edition:
-        from .editions import build_edition
-
-        report = build_edition(pack, opts)
-    else:
-        report = build(pack, opts)
+    report = build(pack, opts)
     _summary(report)
     return report.exit_code
+
+
+def _edition_date(args) -> str:
+    import datetime as dt
+
+    if not args.edition_date:
+        return dt.date.today().isoformat()
+    try:
+        return dt.date.fromisoformat(args.edition_date).isoformat()
+    except ValueError:
+        raise BriefkitError(f"--edition-date {args.edition_date!r}: write the date as YYYY-MM-DD.") from None
 
 
 def _list(pack) -> int:

@@ -11,7 +11,7 @@ CELL_TIMEOUT = 300  # seconds any single cell may run
 START_TIMEOUT = 60
 
 
-def _kernel_manager_class():
+def _kernel_manager_class(log_path: Path):
     import os
     import uuid
 
@@ -30,6 +30,19 @@ def _kernel_manager_class():
             os.makedirs(runtime, exist_ok=True)
             kwargs.setdefault("ip", os.path.join(runtime, f"bk-{uuid.uuid4().hex[:12]}"))
             super().__init__(**kwargs)
+
+        async def _async_start_kernel(self, **kw):
+            # The kernel process's own stdout/stderr (start-up noise, crashes) go to a log
+            # beside the executed notebook rather than onto the build's terminal.
+            log = open(log_path, "wb")
+            kw.setdefault("stdout", log)
+            kw.setdefault("stderr", log)
+            try:
+                return await super()._async_start_kernel(**kw)
+            finally:
+                log.close()  # the child keeps its own descriptor
+
+        start_kernel = _async_start_kernel
 
     return IPCKernelManager
 
@@ -57,7 +70,7 @@ def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT):
             # Papermill's cwd= changes the process's directory, which is not safe with
             # concurrent briefs; nbclient starts the kernel in this folder instead.
             resources={"metadata": {"path": str(brief.notebook.parent)}},
-            kernel_manager_class=_kernel_manager_class(),
+            kernel_manager_class=_kernel_manager_class(output.with_suffix(".kernel.log")),
         )
     except PapermillExecutionError as exc:
         raise BriefExecutionError(
