@@ -131,8 +131,22 @@ def build(pack: Pack, opts: Options) -> Report:
     out, planned, previous = plan(pack, opts)
     todo = [(b, h, r) for b, h, r in planned if r]
     report = Report()
-    if todo:
-        todo = _prepare(pack, todo, opts)  # raises before any kernel starts
+    _kernel_environment(pack)
+    zygote = _start_zygote(len(todo))  # preloads while parameters and data are checked
+    try:
+        if todo:
+            todo = _prepare(pack, todo, opts)  # raises before any kernel starts
+        _locked_build(pack, opts, out, planned, previous, todo, report)
+    finally:
+        if zygote is not None:
+            from . import execute
+
+            execute.ZYGOTE = None
+            zygote.stop()
+    return report
+
+
+def _locked_build(pack, opts, out, planned, previous, todo, report) -> None:
     with cache.BuildLock(out, wait=opts.wait):
         context = _build_context(pack) if todo else {}
         fresh = {r.brief.id: r for r in _run(pack, todo, opts, out, context)}
@@ -150,7 +164,6 @@ def build(pack: Pack, opts: Options) -> Report:
             from .editions import publish_edition
 
             publish_edition(pack, out, records, opts.edition)
-    return report
 
 
 def _prepare(pack: Pack, todo, opts: Options):
@@ -170,8 +183,6 @@ def _run(pack: Pack, todo, opts: Options, out: Path, context: dict) -> list[Resu
     """Execute briefs concurrently; render HTML in the workers; print PDFs on one browser."""
     if not todo:
         return []
-    os.environ["BRIEFKIT_PACK"] = str(pack.root)
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     build_dir = out / "_build"
     results: list[Result] = []
     printer = None
@@ -203,6 +214,27 @@ def _run(pack: Pack, todo, opts: Options, out: Path, context: dict) -> list[Resu
         if printer is not None:
             printer.__exit__(None, None, None)
     return results
+
+
+def _kernel_environment(pack: Pack) -> None:
+    """What every kernel of this build inherits: where the pack is, and an import path that
+    finds briefkit and the pack's own code even when they are not installed."""
+    os.environ["BRIEFKIT_PACK"] = str(pack.root)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    paths = [str(cache.ENGINE_DIR.parent), str(pack.root)]
+    existing = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p not in paths]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths + existing)
+
+
+def _start_zygote(count: int):
+    """Start the kernel zygote (see briefkit.zygote) unless disabled or not worth it."""
+    if os.environ.get("BRIEFKIT_FORK", "1") == "0" or count < 2 or not hasattr(os, "fork"):
+        return None
+    from . import execute
+    from .zygote import Zygote
+
+    execute.ZYGOTE = Zygote().start()
+    return execute.ZYGOTE
 
 
 def _execute_and_render(pack, brief, digest, reason, build_dir, context, opts) -> Result:

@@ -11,8 +11,12 @@ CELL_TIMEOUT = 300  # seconds any single cell may run
 START_TIMEOUT = 60
 
 
+ZYGOTE = None  # set by the build to a started briefkit.zygote.Zygote; None launches normally
+
+
 def _kernel_manager_class(log_path: Path):
     import os
+    import sys
     import uuid
 
     from jupyter_client.manager import AsyncKernelManager
@@ -43,6 +47,26 @@ def _kernel_manager_class(log_path: Path):
                 log.close()  # the child keeps its own descriptor
 
         start_kernel = _async_start_kernel
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            zygote = ZYGOTE
+            forkable = kernel_cmd[1:3] == ["-m", "ipykernel_launcher"] and kernel_cmd[0] == sys.executable
+            if zygote is None or not forkable or not zygote.ready():
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            from .zygote import ForkedProcess
+
+            try:
+                pid = zygote.spawn(
+                    kernel_cmd[3:], cwd=str(kw.get("cwd") or os.getcwd()), env=dict(kw.get("env") or os.environ),
+                    log=str(log_path),
+                )
+            except (OSError, RuntimeError):
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            provisioner = self.provisioner
+            provisioner.process = ForkedProcess(pid)
+            provisioner.pid = provisioner.pgid = pid  # the fork calls setsid()
+            provisioner.cwd = kw.get("cwd")
+            self._reconcile_connection_info(provisioner.connection_info)
 
     return IPCKernelManager
 

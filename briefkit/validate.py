@@ -1,0 +1,480 @@
+"""Check the data package and report every problem in words an analyst can act on.
+
+The Table Schemas in ``data/datapackage.yaml`` are checked by the ``frictionless`` library;
+this module reads the files first (missing, empty, not UTF-8, byte-order mark, header), turns
+frictionless error codes into plain sentences with the file's real line numbers, and runs the
+few rules a schema cannot express (declared per resource under the custom ``rules`` key):
+
+    not-before   field >= other on the same row        (end_year >= start_year)
+    blank-when   field is empty when column == value   (no end_year while ongoing)
+    not-future   date is not after today
+    ascending    dates in file order never go backwards
+    chain        field equals the previous row's other  (level_before = previous level_after)
+
+Every table also needs a ``classification`` column, and text that starts like a spreadsheet
+formula (``=``, ``+``, ``@``, tab, carriage return) is rejected. A leading ``-`` is allowed in
+the data (dashes and negative numbers are common) and escaped on export instead.
+
+A UTF-8 byte-order mark is accepted with a :class:`DataWarning` and never reaches a column name.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from briefkit.errors import Problem
+
+DATA_DIR = "data"
+DESCRIPTOR = f"{DATA_DIR}/datapackage.yaml"
+BOM = b"\xef\xbb\xbf"
+FORMULA_START = ("=", "+", "@", "\t", "\r")
+TRUE, FALSE = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
+TYPE_WORDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "year": "a year (four digits, e.g. 2024)",
+    "date": "a date written YYYY-MM-DD",
+    "datetime": "a date and time written YYYY-MM-DDThh:mm:ss",
+    "yearmonth": "a year and month written YYYY-MM",
+    "boolean": "true or false",
+}
+
+
+class DataWarning(UserWarning):
+    """Something in the data was accepted but deserves a look (e.g. a byte-order mark)."""
+
+
+@dataclass
+class RawTable:
+    """One CSV as text rows, with the file line on which each row starts."""
+
+    name: str
+    rel: str
+    schema: dict
+    rows: list[list[str]] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+
+    @property
+    def header(self) -> list[str]:
+        return self.rows[0] if self.rows else []
+
+    def line(self, row_number: int | None) -> int | None:
+        """File line of frictionless' ``row_number`` (1 = header row)."""
+        if row_number is None or not 1 <= row_number <= len(self.starts):
+            return row_number
+        return self.starts[row_number - 1]
+
+    def records(self):
+        for row, line in zip(self.rows[1:], self.starts[1:]):
+            yield line, dict(zip(self.header, row))
+
+
+def check(root) -> list[Problem]:
+    """Every problem in the data package under ``root`` (empty list: all good)."""
+    root = Path(root)
+    descriptor, problems = read_descriptor(root)
+    if descriptor is None:
+        return problems
+    fatal, notes = _descriptor_problems(descriptor, _resource_lines(root / DESCRIPTOR))
+    problems += notes
+    if fatal:
+        return problems + fatal
+    raws: dict[str, RawTable] = {}
+    for res in descriptor["resources"]:
+        raw, found = _read_table(root, res)
+        problems += found
+        if raw is not None:
+            raws[res["name"]] = raw
+    problems += _frictionless_problems(root, descriptor, raws)
+    for res in descriptor["resources"]:
+        if res["name"] in raws:
+            problems += _rule_problems(raws[res["name"]], res)
+    order = {f"{DATA_DIR}/{r['path']}": i for i, r in enumerate(descriptor["resources"])}
+    return sorted(problems, key=lambda p: (order.get(p.file, -1), p.line or 0))
+
+
+# --- the descriptor ------------------------------------------------------------------------
+
+
+def read_descriptor(root: Path) -> tuple[dict | None, list[Problem]]:
+    """Parse data/datapackage.yaml; a YAML mistake comes back as a problem with its line."""
+    import yaml
+
+    path = root / DESCRIPTOR
+    if not path.is_file():
+        return None, [Problem(DESCRIPTOR, None, None, None,
+                              "does not exist; the data package needs it to describe its tables")]
+    try:
+        descriptor = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        return None, [Problem(DESCRIPTOR, None, None, None, f"is not UTF-8 text ({exc.reason})")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        what = getattr(exc, "problem", None) or str(exc)
+        col = f" at column {mark.column + 1}" if mark else ""
+        return None, [Problem(DESCRIPTOR, line, None, None,
+                              f"is not valid YAML: {what}{col}; check the indentation and "
+                              "quotes on this line and the one above")]
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        return None, [Problem(DESCRIPTOR, None, None, None,
+                              "must be a mapping with a 'resources:' list of tables")]
+    return _plain(descriptor), []
+
+
+def _plain(obj):
+    """A deep copy that also unshares YAML aliases (frictionless edits what it is given)."""
+    return json.loads(json.dumps(obj, default=str))
+
+
+def _resource_lines(path: Path) -> list[int]:
+    import yaml
+
+    node = yaml.compose(path.read_text(encoding="utf-8-sig"))
+    for key, value in node.value:
+        if key.value == "resources" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def _descriptor_problems(descriptor: dict, lines: list[int]) -> tuple[list[Problem], list[Problem]]:
+    """(fatal, other) problems in the descriptor itself; ``lines`` = first line of each resource."""
+    from frictionless import Package
+
+    fatal, other = [], []
+    clean = {k: v for k, v in descriptor.items() if not k.startswith("x-")}
+    for error in Package.validate_descriptor(_plain(clean)).errors:
+        fatal.append(Problem(DESCRIPTOR, None, None, None,
+                             f"breaks the Data Package standard: {error.note or error.message}"))
+    today = dt.date.today()
+    for i, res in enumerate(descriptor["resources"]):
+        line = lines[i] if i < len(lines) else None
+        if not isinstance(res, dict) or not res.get("name") or not res.get("path"):
+            fatal.append(Problem(DESCRIPTOR, line, None, None,
+                                 "has a resource without a name and a path"))
+            continue
+        name = res["name"]
+        fields = [f.get("name") for f in res.get("schema", {}).get("fields", [])]
+        if "classification" not in fields:
+            fatal.append(Problem(DESCRIPTOR, line, None, None,
+                                 f'resource "{name}" has no classification field; every table '
+                                 "needs one so rows above a brief's marking can be withheld"))
+        as_of = str(res.get("as_of", ""))
+        try:
+            if dt.date.fromisoformat(as_of) > today:
+                other.append(Problem(DESCRIPTOR, line, None, as_of,
+                                     f'(as_of of resource "{name}") is in the future'))
+        except ValueError:
+            other.append(Problem(DESCRIPTOR, line, None, as_of or None,
+                                 f'(as_of of resource "{name}") is not a date written YYYY-MM-DD; '
+                                 "add as_of: the date the table's figures describe"))
+        if not res.get("sources") or not all(isinstance(s, dict) and s.get("title")
+                                             for s in res["sources"]):
+            other.append(Problem(DESCRIPTOR, line, None, None,
+                                 f'resource "{name}" needs sources, each with a title'))
+        if not res.get("licenses"):
+            other.append(Problem(DESCRIPTOR, line, None, None,
+                                 f'resource "{name}" needs a licenses list'))
+        for rule in res.get("rules", []):
+            names = [rule.get(k) for k in ("field", "other", "previous", "when") if k in rule]
+            if rule.get("rule") not in RULES or any(n not in fields for n in names):
+                fatal.append(Problem(DESCRIPTOR, line, None, None,
+                                     f'resource "{name}" has a rule that cannot be used: {rule} '
+                                     f"(rules: {', '.join(RULES)}; fields must exist)"))
+    return fatal, other
+
+
+# --- reading the files ---------------------------------------------------------------------
+
+
+def _read_table(root: Path, res: dict) -> tuple[RawTable | None, list[Problem]]:
+    path = root / DATA_DIR / res["path"]
+    rel = f"{DATA_DIR}/{res['path']}"
+    if not path.is_file():
+        return None, [Problem(rel, None, None, None,
+                              f'is listed in {DESCRIPTOR} (resource "{res["name"]}") but the file '
+                              "does not exist; restore it or remove the resource")]
+    data = path.read_bytes()
+    if data.startswith(BOM):
+        warnings.warn(DataWarning(f"{rel} starts with a UTF-8 byte-order mark (as Excel's "
+                                  "'CSV UTF-8' writes); it was ignored."), stacklevel=3)
+        data = data[len(BOM):]
+    bad = _non_utf8_lines(data)
+    if bad:
+        return None, [Problem(rel, line, None, None,
+                              f"has bytes that are not UTF-8 ({byte}); the file was probably saved "
+                              "as Windows-1252 or Latin-1. Save it as 'CSV UTF-8' and check again")
+                      for line, byte in bad]
+    text = data.decode("utf-8")
+    if not text.strip():
+        return None, [Problem(rel, None, None, None,
+                              "is empty; it needs at least a header row naming the columns")]
+    raw = RawTable(res["name"], rel, res.get("schema", {}))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    for row in reader:
+        raw.rows.append(row)
+        raw.starts.append(start)
+        start = reader.line_num + 1
+    return raw, _header_problems(raw)
+
+
+def _non_utf8_lines(data: bytes, limit: int = 20) -> list[tuple[int, str]]:
+    bad = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad.append((number, f"0x{line[exc.start]:02X} at character {exc.start + 1}"))
+            if len(bad) == limit:
+                break
+    return bad
+
+
+def _header_problems(raw: RawTable) -> list[Problem]:
+    expected = [f["name"] for f in raw.schema.get("fields", [])]
+    header, problems, seen = raw.header, [], set()
+    for label in header:
+        if not label.strip():
+            problems.append(Problem(raw.rel, 1, None, None,
+                                    "the header row has a column without a name"))
+        elif label in seen:
+            problems.append(Problem(raw.rel, 1, label, None,
+                                    "appears twice in the header row; column names must be unique"))
+        elif label not in expected:
+            close = _close(label, expected)
+            problems.append(Problem(raw.rel, 1, label, None,
+                                    f"is not a column of this table in {DESCRIPTOR}; remove it "
+                                    f"or add it to the schema{close}"))
+        seen.add(label)
+    for name in expected:
+        if name not in header:
+            problems.append(Problem(raw.rel, 1, name, None,
+                                    f"is missing from the header row; the schema in {DESCRIPTOR} "
+                                    "requires this column"))
+    return problems
+
+
+def _close(word: str, choices) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(word, list(choices), n=1)
+    return f' (did you mean "{match[0]}"?)' if match else ""
+
+
+# --- frictionless ----------------------------------------------------------------------------
+
+
+def _frictionless_problems(root: Path, descriptor: dict, raws: dict[str, RawTable]) -> list[Problem]:
+    from frictionless import FrictionlessException, Package
+
+    header_ok = {name for name, raw in raws.items()
+                 if len(set(raw.header)) == len(raw.header) and all(h.strip() for h in raw.header)}
+    resources = []
+    for res in descriptor["resources"]:
+        if res["name"] not in header_ok:
+            continue
+        res = {**res, "encoding": "utf-8", "format": "csv"}
+        res.pop("rules", None)
+        schema = {**res.get("schema", {}), "fieldsMatch": "equal"}  # columns matched by name
+        schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", [])
+                                 if fk["reference"].get("resource", res["name"]) in header_ok]
+        res["schema"] = schema
+        resources.append(res)
+    if not resources:
+        return []
+    package = _plain({"name": descriptor.get("name", "data"), "resources": resources})
+    try:
+        report = Package(package, basepath=str(root / DATA_DIR)).validate(limit_errors=10**6)
+    except FrictionlessException as exc:
+        return [Problem(DESCRIPTOR, None, None, None, f"cannot be used: {exc.error.note}")]
+    problems, ragged = [], set()
+    for task in report.tasks:
+        raw = raws[task.name]
+        for error in task.errors:
+            problem = _translate(error, raw, raws, ragged)
+            if problem is not None:
+                problems.append(problem)
+    return problems
+
+
+def _translate(error, raw: RawTable, raws: dict[str, RawTable], ragged: set) -> Problem | None:
+    code, note = error.type, getattr(error, "note", "") or ""
+    row_number = getattr(error, "row_number", None)
+    line = raw.line(row_number)
+    column = getattr(error, "field_name", None) or None
+    cell = getattr(error, "cell", None)
+    spec = next((f for f in raw.schema.get("fields", []) if f.get("name") == column), {})
+    short = row_number and len(raw.rows[row_number - 1]) < len(raw.header)
+    if (code == "constraint-error" and short and column in raw.header
+            and raw.header.index(column) >= len(raw.rows[row_number - 1])):
+        code = "missing-cell"  # a cell the short row never had; say so once for the row
+    if code in ("missing-label", "extra-label", "duplicate-label", "blank-label",
+                "incorrect-label"):
+        return None  # reported by _header_problems with clearer words
+    if code == "type-error":
+        words = TYPE_WORDS.get(spec.get("type"), f"a valid {spec.get('type')}")
+        return Problem(raw.rel, line, column, cell, f"is not {words}")
+    if code == "constraint-error":
+        return Problem(raw.rel, line, column, *_constraint(note, cell, spec))
+    if code == "unique-error":
+        return Problem(raw.rel, line, column, cell,
+                       "appears on an earlier row too; values in this column must be unique")
+    if code in ("extra-cell", "missing-cell"):
+        if (raw.name, row_number) in ragged:
+            return None
+        ragged.add((raw.name, row_number))
+        cells = len(raw.rows[row_number - 1])
+        which = "too many: look for an unquoted comma" if cells > len(raw.header) else \
+            "too few: a value or a comma is missing"
+        return Problem(raw.rel, line, None, None,
+                       f"has {cells} cells but the header has {len(raw.header)} columns ({which})")
+    if code == "blank-row":
+        return Problem(raw.rel, line, None, None, "is an empty line inside the table; delete it")
+    if code == "primary-key":
+        key = raw.schema.get("primaryKey", [])
+        key = [key] if isinstance(key, str) else key
+        values = [dict(zip(raw.header, raw.rows[row_number - 1])).get(k, "") for k in key]
+        first = re.search(r"position (\d+)", note)
+        where = f" on line {raw.line(int(first.group(1)))}" if first else " earlier"
+        return Problem(raw.rel, line, ", ".join(key), ", ".join(values),
+                       f"is already used{where}; each row needs its own {' + '.join(key)}")
+    if code == "foreign-key":
+        found = re.search(r'for "(.+?)": values "(.+?)" not found in the lookup table "(.+?)" as "(.+?)"',
+                          note)
+        if found:
+            fields, values, target, target_fields = found.groups()
+            target_rel = raws[target].rel if target in raws else target
+            return Problem(raw.rel, line, fields, values,
+                           f'has no match in column "{target_fields}" of {target_rel}')
+    if code in ("source-error", "scheme-error", "encoding-error", "format-error"):
+        return Problem(raw.rel, None, None, None, f"cannot be read: {note}")
+    return Problem(raw.rel, line, column, cell, f"breaks a rule ({error.title}): {note}")
+
+
+def _constraint(note: str, cell, spec: dict) -> tuple[str | None, str]:
+    name = (re.search(r'constraint "(\w+)"', note) or [None, ""])[1]
+    limits = spec.get("constraints", {})
+    if name == "required":
+        return None, "is empty, but this column requires a value"
+    if name == "enum":
+        return cell, f"is not one of {', '.join(map(str, limits['enum']))}"
+    if name == "pattern":
+        hint = (f"for example {spec['example']}" if "example" in spec
+                else f"it must match the pattern {limits['pattern']}")
+        return cell, f"does not have the expected form ({hint})"
+    if name == "minimum":
+        return cell, f"is below the minimum of {limits['minimum']}"
+    if name == "maximum":
+        return cell, f"is above the maximum of {limits['maximum']}"
+    if name == "unique":
+        return cell, "appears on an earlier row too; values in this column must be unique"
+    return cell, f"breaks the {name or 'schema'} rule ({note})"
+
+
+# --- rules a schema cannot express ----------------------------------------------------------
+
+
+def _value(text: str | None, kind: str | None):
+    """The typed value of a cell, or None when blank or not parseable (already reported)."""
+    if text is None or text == "":
+        return None
+    try:
+        if kind in ("integer", "year"):
+            return int(text)
+        if kind == "number":
+            return float(text)
+        if kind == "date":
+            return dt.date.fromisoformat(text)
+        if kind == "boolean":
+            return True if text in TRUE else False if text in FALSE else None
+    except ValueError:
+        return None
+    return text
+
+
+def _rule_problems(raw: RawTable, res: dict) -> list[Problem]:
+    kinds = {f["name"]: f.get("type", "string") for f in raw.schema.get("fields", [])}
+    problems = []
+    for line, rec in raw.records():
+        for col, kind in kinds.items():
+            text = rec.get(col)
+            if kind == "string" and text and text.startswith(FORMULA_START):
+                start = {"\t": "a tab", "\r": "a carriage return"}.get(text[0], f"'{text[0]}'")
+                problems.append(Problem(raw.rel, line, col, text,
+                                        f"starts with {start}, which a spreadsheet would run as a "
+                                        "formula; reword it to start with a letter or digit"))
+    for rule in res.get("rules", []):
+        problems += RULES[rule["rule"]](raw, rule, kinds)
+    return problems
+
+
+def _not_before(raw, rule, kinds):
+    f, o = rule["field"], rule["other"]
+    out = []
+    for line, rec in raw.records():
+        a, b = _value(rec.get(f), kinds[f]), _value(rec.get(o), kinds[o])
+        if a is not None and b is not None and a < b:
+            out.append(Problem(raw.rel, line, f, rec[f],
+                               f"is earlier than {o} ({rec[o]}) on the same row; "
+                               f"{f} cannot come before {o}"))
+    return out
+
+
+def _blank_when(raw, rule, kinds):
+    f, when = rule["field"], rule["when"]
+    out = []
+    for line, rec in raw.records():
+        if _value(rec.get(when), kinds[when]) == rule["equals"] and rec.get(f):
+            out.append(Problem(raw.rel, line, f, rec[f],
+                               f"must be empty when {when} is {str(rule['equals']).lower()}"))
+    return out
+
+
+def _not_future(raw, rule, kinds):
+    f, today = rule["field"], dt.date.today()
+    out = []
+    for line, rec in raw.records():
+        value = _value(rec.get(f), kinds[f])
+        if value is not None and value > today:
+            out.append(Problem(raw.rel, line, f, rec[f],
+                               f"is in the future (today is {today}); this table records what "
+                               "has already happened"))
+    return out
+
+
+def _ascending(raw, rule, kinds):
+    f, out, before = rule["field"], [], None
+    for line, rec in raw.records():
+        value = _value(rec.get(f), kinds[f])
+        if value is None:
+            continue
+        if before and value < before[1]:
+            out.append(Problem(raw.rel, line, f, rec[f],
+                               f"is earlier than {before[1]} on line {before[0]}; "
+                               "keep the rows in date order"))
+        before = (line, value)
+    return out
+
+
+def _chain(raw, rule, kinds):
+    f, prev, out, before = rule["field"], rule["previous"], [], None
+    for line, rec in raw.records():
+        if before and rec.get(f) and before[1] and rec[f] != before[1]:
+            out.append(Problem(raw.rel, line, f, rec[f],
+                               f"does not follow on from line {before[0]}, which ends at "
+                               f"{prev} {before[1]!r}; each row must start where the previous "
+                               "one ended"))
+        before = (line, rec.get(prev))
+    return out
+
+
+RULES = {"not-before": _not_before, "blank-when": _blank_when, "not-future": _not_future,
+         "ascending": _ascending, "chain": _chain}

@@ -1,0 +1,241 @@
+"""Fast kernel start-up by forking: a "zygote" process imports the heavy libraries once, then
+forks a fresh kernel process for each brief.
+
+Every brief still gets its own new process (its own memory, namespace, working directory and
+environment; nothing of one brief can reach another): only library code that was imported
+before any brief ran is shared, copy-on-write. What a kernel costs to start falls from about a
+second of CPU (interpreter, ipykernel, pandas, Matplotlib imports) to a few milliseconds.
+
+The zygote is started by the build, listens on a Unix socket in a private folder, and is
+stopped when the build ends. Set ``BRIEFKIT_FORK=0`` to launch kernels the ordinary way.
+
+Protocol: one JSON request per connection ``{"argv": [...], "cwd": ..., "env": {...},
+"log": path}``; the reply is ``{"pid": N}`` or ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "IPython",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_svg",
+    "briefkit.data",
+    "briefkit.prose",
+    "briefkit.charts",
+)
+INLINE = "module://matplotlib_inline.backend_inline"
+# Not preloaded: matplotlib_inline and pyplot, which hook into the running IPython shell when
+# first imported and so must first be imported inside the kernel.
+
+
+# ---------------------------------------------------------------- the zygote process
+def serve(sock_path: str) -> None:
+    """Run the zygote: preload, then fork one kernel per request until told to stop (or orphaned)."""
+    os.environ.setdefault("MPLBACKEND", INLINE)  # as ipykernel would set it, before matplotlib loads
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except Exception:  # a missing optional module only costs speed
+            pass
+
+    def reap(signum, frame):
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+
+    signal.signal(signal.SIGCHLD, reap)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock_path)
+    server.listen(8)
+    server.settimeout(1.0)
+    parent = os.getppid()
+    print("ready", flush=True)  # the parent waits for this line
+    while True:
+        try:
+            conn, _ = server.accept()
+        except socket.timeout:
+            if os.getppid() != parent:  # the build died: do not outlive it
+                return
+            continue
+        conn.settimeout(None)
+        with conn:
+            request = json.loads(_read_line(conn))
+            if request.get("stop"):
+                return
+            try:
+                pid = _fork_kernel(request, server, conn)
+                conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+            except Exception as exc:  # reported to the parent, which falls back to a normal launch
+                conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
+
+
+def _read_line(conn: socket.socket) -> str:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode()
+
+
+def _fork_kernel(request: dict, server: socket.socket, conn: socket.socket) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    # ---- child: becomes the kernel; never returns into the zygote's loop
+    code = 1
+    try:
+        server.close()
+        conn.close()
+        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        os.setsid()
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ.setdefault("MPLBACKEND", INLINE)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        sys.path[0] = ""  # as `python -m ipykernel_launcher` would have it
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=request["argv"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+# ---------------------------------------------------------------- the build's side
+class Zygote:
+    """Start and stop a zygote; ``spawn`` asks it for a kernel process."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="bk-zygote-"))
+        self.sock = str(self.folder / "z.sock")
+        self.proc: subprocess.Popen | None = None
+        self._ready = threading.Event()
+        self._ok = False
+
+    def start(self) -> "Zygote":
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "briefkit.zygote", self.sock],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+        threading.Thread(target=self._watch, name="zygote-ready", daemon=True).start()
+        return self
+
+    def ready(self, timeout: float = 60) -> bool:
+        """Wait for the preload to finish; False if the zygote died or is too slow."""
+        return self._ready.wait(timeout) and self._ok
+
+    def _watch(self) -> None:
+        line = self.proc.stdout.readline() if self.proc else ""
+        self._ok = line.strip() == "ready"
+        self._ready.set()
+
+    def spawn(self, argv: list[str], cwd: str, env: dict, log: str) -> int:
+        """Fork a kernel running ``ipykernel_launcher ARGV``; returns its process id."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(30)
+            conn.connect(self.sock)
+            conn.sendall(json.dumps({"argv": argv, "cwd": cwd, "env": env, "log": log}).encode() + b"\n")
+            reply = json.loads(_read_line(conn) or "{}")
+        if "pid" not in reply:
+            raise RuntimeError(reply.get("error", "the zygote did not answer"))
+        return int(reply["pid"])
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                    conn.settimeout(5)
+                    conn.connect(self.sock)
+                    conn.sendall(b'{"stop": true}\n')
+                self.proc.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ForkedProcess:
+    """A ``subprocess.Popen`` look-alike for a kernel forked by the zygote (not our child)."""
+
+    stdin = stdout = stderr = None  # the kernel's streams go to its log file, not to us
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:
+                pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        try:
+            os.kill(self.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

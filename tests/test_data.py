@@ -1,0 +1,406 @@
+"""briefkit.data: validation messages, typed tables, marking ceilings, cache, provenance, export."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import briefkit.data as data
+from briefkit.errors import BriefkitError, DataValidationError
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).parent / "fixtures" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(monkeypatch):
+    monkeypatch.delenv("BRIEFKIT_PACK", raising=False)
+    data._USED.clear()
+    data._LOADED.clear()
+    yield
+    data._USED.clear()
+    data._LOADED.clear()
+
+
+@pytest.fixture
+def pack(tmp_path, monkeypatch) -> Path:
+    """A writable copy of the tiny valid pack, set as the current pack."""
+    root = tmp_path / "pack"
+    shutil.copytree(FIXTURE, root)
+    monkeypatch.setenv("BRIEFKIT_PACK", str(root))
+    return root
+
+
+def write(root: Path, name: str, text: str | bytes) -> None:
+    path = root / "data" / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
+def replace(root: Path, name: str, old: str, new: str) -> None:
+    path = root / "data" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture changed: {old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def messages(root: Path) -> list[str]:
+    return [str(p) for p in data.check(root)]
+
+
+# --- the real package and the fixture ---------------------------------------------------------
+
+
+def test_repository_data_package_is_valid():
+    assert messages(REPO) == []
+
+
+def test_fixture_package_is_valid():
+    assert messages(FIXTURE) == []
+
+
+# --- one bad input per rule: the message a user sees -----------------------------------------
+
+THREATS_HEADER = "threat_id,name,trend,level,first_seen,verified,classification\n"
+GOOD_ROW = "terrorism,Terrorism,rising,2,2001-09-11,true,UNCLASSIFIED"
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("rising,2,", "risng,2,",
+     """data/threats.csv line 2, column "trend": 'risng' is not one of rising, stable, falling"""),
+    ("rising,2,", "rising,two,",
+     """data/threats.csv line 2, column "level": 'two' is not a whole number"""),
+    ("2001-09-11", "2001-13-11",
+     """data/threats.csv line 2, column "first_seen": '2001-13-11' is not a date written YYYY-MM-DD"""),
+    ("2001-09-11,true", "2001-09-11,yes",
+     """data/threats.csv line 2, column "verified": 'yes' is not true or false"""),
+    ("rising,2,", "rising,9,",
+     """data/threats.csv line 2, column "level": '9' is above the maximum of 5"""),
+    ("Terrorism,", ",",
+     """data/threats.csv line 2, column "name": is empty, but this column requires a value"""),
+    ("cyber,Cyber", "terrorism,Cyber",
+     """data/threats.csv line 3, column "threat_id": 'terrorism' is already used on line 2; each row needs its own threat_id"""),
+    ("terrorism,Terrorism", "Terror_ism,Terrorism",
+     """data/threats.csv line 2, column "threat_id": 'Terror_ism' does not have the expected form (it must match the pattern [a-z-]+)"""),
+    ("UNCLASSIFIED\ncyber", "UNCLASIFIED\ncyber",
+     """data/threats.csv line 2, column "classification": 'UNCLASIFIED' is not one of UNCLASSIFIED, IN-CONFIDENCE, SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET"""),
+    ("Terrorism,", '"=HYPERLINK(""http://x"")",',
+     """data/threats.csv line 2, column "name": '=HYPERLINK("http://x")' starts with '=', which a spreadsheet would run as a formula"""),
+    (",verified,", ",checked,",
+     """data/threats.csv line 1, column "checked": is not a column of this table in data/datapackage.yaml; remove it or add it to the schema"""),
+    (",verified,", ",checked,",
+     """data/threats.csv line 1, column "verified": is missing from the header row; the schema in data/datapackage.yaml requires this column"""),
+    ("true,UNCLASSIFIED\ncyber", "true,UNCLASSIFIED,extra\ncyber",
+     "data/threats.csv line 2: has 8 cells but the header has 7 columns (too many: look for an unquoted comma)"),
+    ("2,2001-09-11,true,UNCLASSIFIED", "2",
+     "data/threats.csv line 2: has 4 cells but the header has 7 columns (too few: a value or a comma is missing)"),
+])
+def test_bad_threats_cell_is_reported_with_file_line_column_value_and_rule(pack, old, new, expected):
+    replace(pack, "threats.csv", old, new)
+    found = messages(pack)
+    assert any(m.startswith(expected) for m in found), found
+
+
+def test_ragged_row_is_one_problem_not_one_per_missing_cell(pack):
+    replace(pack, "threats.csv", "2,2001-09-11,true,UNCLASSIFIED", "2")
+    assert len(messages(pack)) == 1
+
+
+def test_broken_foreign_key(pack):
+    replace(pack, "roles.csv", "cyber,cyber,", "cyber,cyberr,")
+    assert messages(pack) == [
+        """data/roles.csv line 3, column "threat_id": 'cyberr' has no match in column "threat_id" of data/threats.csv"""]
+
+
+def test_blank_foreign_key_is_allowed(pack):
+    assert "forums,,1971" in (pack / "data" / "roles.csv").read_text()
+    assert messages(pack) == []
+
+
+def test_line_numbers_count_physical_lines_of_multiline_cells(pack):
+    replace(pack, "threats.csv", "Terrorism,", '"Terror\nism",')
+    replace(pack, "threats.csv", "cyber,Cyber security,rising", "cyber,Cyber security,risng")
+    assert messages(pack) == [
+        """data/threats.csv line 4, column "trend": 'risng' is not one of rising, stable, falling"""]
+
+
+def test_empty_file(pack):
+    write(pack, "roles.csv", "")
+    assert messages(pack) == [
+        "data/roles.csv: is empty; it needs at least a header row naming the columns"]
+
+
+def test_file_that_is_not_utf8(pack):
+    write(pack, "threats.csv", (THREATS_HEADER + GOOD_ROW.replace("Terrorism", "Terrorisme é")
+                                + "\n").encode("latin-1"))
+    found = messages(pack)
+    assert found[0].startswith("data/threats.csv line 2: has bytes that are not UTF-8 (0xE9")
+    assert "Save it as 'CSV UTF-8'" in found[0]
+
+
+def test_byte_order_mark_is_accepted_with_a_warning_and_kept_out_of_the_header(pack):
+    path = pack / "data" / "threats.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    with pytest.warns(data.DataWarning, match="byte-order mark"):
+        assert messages(pack) == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", data.DataWarning)
+        assert list(data.table("threats").columns)[0] == "threat_id"
+
+
+def test_resource_listed_but_file_missing(pack):
+    (pack / "data" / "history.csv").unlink()
+    assert messages(pack) == [
+        'data/history.csv: is listed in data/datapackage.yaml (resource "history") but the file '
+        "does not exist; restore it or remove the resource"]
+
+
+def test_bad_yaml_reports_its_line(pack):
+    replace(pack, "datapackage.yaml", "    title: Roles\n", "    title: Roles\n   oops: [\n")
+    found = messages(pack)
+    assert len(found) == 1
+    assert found[0].startswith("data/datapackage.yaml line ")
+    bad = (pack / "data" / "datapackage.yaml").read_text().splitlines().index("   oops: [") + 1
+    line = int(found[0].split()[2].rstrip(":"))
+    assert line in (bad, bad + 1)  # YAML may notice a mistake on the line after it
+    assert "is not valid YAML" in found[0]
+
+
+def test_missing_as_of_and_classification_field_in_descriptor(pack):
+    replace(pack, "datapackage.yaml", '    as_of: "2023-12-31"\n', "")
+    found = messages(pack)
+    assert any('(as_of of resource "roles") is not a date written YYYY-MM-DD' in m for m in found)
+
+
+# --- rules a schema cannot express -----------------------------------------------------------
+
+
+def test_end_year_before_start_year(pack):
+    replace(pack, "roles.csv", "2017,2024", "2017,2015")
+    assert messages(pack) == [
+        """data/roles.csv line 3, column "end_year": '2015' is earlier than start_year (2017) on the same row; end_year cannot come before start_year"""]
+
+
+def test_history_chain_order_and_future_dates(pack):
+    replace(pack, "history.csv", "2019-04-17,HIGH", "2019-04-17,LOW")
+    replace(pack, "history.csv", "2022-11-30", "2099-11-30")
+    found = messages(pack)
+    assert found[0].startswith(
+        """data/history.csv line 4, column "level_before": 'LOW' does not follow on from line 3, which ends at level_after 'HIGH'""")
+    assert found[1].startswith(
+        """data/history.csv line 5, column "effective_date": '2099-11-30' is in the future""")
+
+
+def test_dates_out_of_order(pack):
+    replace(pack, "history.csv", "2019-04-17", "2019-01-17")
+    assert messages(pack) == [
+        """data/history.csv line 4, column "effective_date": '2019-01-17' is earlier than 2019-03-15 on line 3; keep the rows in date order"""]
+
+
+# --- every problem, not only the first ------------------------------------------------------
+
+
+def test_every_problem_is_reported_across_files(pack):
+    replace(pack, "threats.csv", "rising,2,2001-09-11", "risng,two,2001-13-11")
+    replace(pack, "threats.csv", "cyber,Cyber", "terrorism,Cyber")
+    replace(pack, "roles.csv", "2017,2024", "2017,2015")
+    (pack / "data" / "history.csv").unlink()
+    with pytest.raises(DataValidationError) as caught:
+        data.validate(pack)
+    problems = caught.value.problems
+    text = str(caught.value)
+    assert len(problems) == 7
+    for piece in ["'risng' is not one of", "'two' is not a whole number",
+                  "'2001-13-11' is not a date", "'terrorism' is already used on line 2",
+                  """'cyber' has no match in column "threat_id" of data/threats.csv""",
+                  "end_year cannot come before start_year", "data/history.csv: is listed"]:
+        assert piece in text
+    assert caught.value.exit_code == 2
+
+
+# --- typed tables and the marking ceiling ---------------------------------------------------
+
+
+def test_tables_are_typed_from_the_schema(pack):
+    threats = data.table("threats")
+    assert str(threats["level"].dtype) == "Int64"
+    assert pd.api.types.is_datetime64_any_dtype(threats["first_seen"])
+    assert str(threats["verified"].dtype) == "boolean"
+    assert isinstance(threats["trend"].dtype, pd.CategoricalDtype)
+    assert list(threats["trend"].cat.categories) == ["rising", "stable", "falling"]
+    assert threats["level"].isna().sum() == 1  # blank stays missing, not 0
+    roles = data.table("roles")
+    assert str(roles["start_year"].dtype) == "Int64"
+    assert roles["end_year"].isna().sum() == 2
+
+
+def test_restricted_row_never_reaches_an_unclassified_brief(pack):
+    with open(pack / "data" / "roles.csv", "a", encoding="utf-8") as fh:
+        fh.write("hidden,space,2020,,Operation Nightjar,RESTRICTED\n")
+    assert messages(pack) == []
+    for shown in (data.table("roles"), data.table("roles", marking="UNCLASSIFIED"),
+                  data.table("roles", marking="in confidence")):
+        assert "hidden" not in set(shown["role_id"])
+        assert len(shown) == 3
+    bundle = data._sources_bundle()
+    assert "1 row(s) marked above" in bundle["text/html"]
+    assert "Nightjar" not in json.dumps(bundle) and "hidden" not in json.dumps(bundle)
+    assert bundle[data.PROVENANCE_MIME]["tables"][0]["withheld"] == 1
+    restricted = data.table("roles", marking="RESTRICTED")
+    assert "Operation Nightjar" in set(restricted["description"])
+    assert len(data.table("roles", marking="TOP SECRET")) == 4
+
+
+def test_unknown_marking_table_and_column_are_explained(pack):
+    with pytest.raises(BriefkitError, match="Did you mean 'threats'"):
+        data.table("threat")
+    with pytest.raises(BriefkitError, match="Did you mean 'trend'"):
+        data.table("threats", columns=["trnd"])
+    with pytest.raises(BriefkitError, match="not a protective marking"):
+        data.table("threats", marking="SECRETISH")
+    assert list(data.table("threats", columns=["threat_id", "trend"]).columns) == ["threat_id", "trend"]
+
+
+# --- provenance ------------------------------------------------------------------------------
+
+
+def test_sources_displays_one_bundle_with_html_and_provenance(pack, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append((obj, raw)))
+    replace(pack, "datapackage.yaml", "title: Fixture source", 'title: "Fixture <b>source</b>"')
+    data.table("threats")
+    data.table("roles")
+    data.sources()
+    assert len(shown) == 1
+    bundle, raw = shown[0]
+    assert raw is True
+    html = bundle["text/html"]
+    assert html.startswith('<section class="sources"><h2>Sources</h2>')
+    assert "Fixture &lt;b&gt;source&lt;/b&gt;" in html and "<b>source</b>" not in html
+    assert '<a href="https://example.org/threats">' in html
+    assert "Test Ministry" in html and "Creative Commons Attribution 4.0" in html
+    prov = bundle[data.PROVENANCE_MIME]
+    assert prov["as_of"] == "2024-06-30"
+    assert [t["name"] for t in prov["tables"]] == ["threats", "roles"]
+    first = prov["tables"][0]
+    assert first == {"name": "threats", "title": "Threats", "as_of": "2024-06-30", "rows": 3,
+                     "withheld": 0, "licence": "Creative Commons Attribution 4.0",
+                     "sources": [{"title": "Fixture <b>source</b>", "publisher": "Test Ministry",
+                                  "path": "https://example.org/threats"}]}
+    json.dumps(bundle)  # the renderer reads it back as JSON
+
+
+# --- validation once per build: the cache ----------------------------------------------------
+
+
+def count_checks(monkeypatch) -> list:
+    calls = []
+    real = data.check
+
+    def counting(root):
+        calls.append(root)
+        return real(root)
+
+    monkeypatch.setattr(data, "check", counting)
+    return calls
+
+
+def test_second_load_hits_the_cache(pack, monkeypatch):
+    calls = count_checks(monkeypatch)
+    data.load(pack)
+    data._LOADED.clear()  # as in a new kernel
+    data.table("threats")
+    assert len(calls) == 1
+    assert len(list((pack / ".cache" / "briefkit").glob("data-*.pickle"))) == 1
+
+
+def test_changed_data_is_validated_again(pack, monkeypatch):
+    calls = count_checks(monkeypatch)
+    data.load(pack)
+    replace(pack, "threats.csv", "Cyber security", "Cyber-security")
+    assert "Cyber-security" in set(data.table("threats")["name"])
+    assert len(calls) == 2
+    replace(pack, "threats.csv", "rising,2,", "risng,2,")
+    with pytest.raises(DataValidationError, match="'risng' is not one of"):
+        data.table("threats")
+
+
+def test_corrupt_cache_is_a_miss(pack, monkeypatch):
+    calls = count_checks(monkeypatch)
+    data.load(pack)
+    [cached] = (pack / ".cache" / "briefkit").glob("data-*.pickle")
+    cached.write_bytes(b"not a pickle")
+    (pack / ".cache" / "briefkit" / "data-index.json").write_text("{broken")
+    data._LOADED.clear()
+    assert len(data.table("threats")) == 3
+    assert len(calls) == 2
+
+
+# --- finding the pack, scanning notebooks ----------------------------------------------------
+
+
+def test_find_pack_root(tmp_path, monkeypatch):
+    root = tmp_path / "p"
+    (root / "notebooks" / "deep").mkdir(parents=True)
+    (root / "pack.yml").write_text("title: x\n")
+    assert data.find_pack_root(root / "notebooks" / "deep") == root.resolve()
+    monkeypatch.setenv("BRIEFKIT_PACK", str(root))
+    assert data.find_pack_root(tmp_path) == root.resolve()
+    monkeypatch.setenv("BRIEFKIT_PACK", str(tmp_path))
+    with pytest.raises(BriefkitError, match="no pack.yml there"):
+        data.find_pack_root()
+    monkeypatch.delenv("BRIEFKIT_PACK")
+    with pytest.raises(BriefkitError, match="No pack.yml found"):
+        data.find_pack_root(tmp_path)
+
+
+def notebook(tmp_path, *sources) -> Path:
+    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": []} for s in sources]
+    cells.append({"cell_type": "markdown", "source": 'table("not-code")', "metadata": {}})
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_used_tables_reads_literal_names(tmp_path):
+    nb = notebook(tmp_path, ["import briefkit as bk\n", 'threats = bk.table("threats", marking=marking)\n'],
+                  "h = bk.table('threat_level_history')\nbk.show_table(h)\nx = table( 'forums' )")
+    assert data.used_tables(nb) == {"threats", "threat_level_history", "forums"}
+
+
+def test_used_tables_is_none_for_a_computed_name(tmp_path):
+    nb = notebook(tmp_path, 'a = bk.table("threats")', 'b = bk.table(f"{threat}_roles")')
+    assert data.used_tables(nb) is None
+    assert data.used_tables(notebook(tmp_path, "b = bk.table(name)")) is None
+
+
+# --- exports never carry live formulas -------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "'=1+1"), ("+64 4", "'+64 4"), ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("safe", "safe"), ("", ""), (5, 5), (-3.5, -3.5), (None, None),
+])
+def test_escape_formula(value, expected):
+    assert data.escape_formula(value) == expected
+
+
+def test_to_csv_safe_escapes_text_but_not_numbers(tmp_path):
+    df = pd.DataFrame({"=name": ["=HYPERLINK(\"x\")", "ok"], "n": [-1, 2],
+                       "kind": pd.Categorical(["@a", "b"])})
+    out = data.to_csv_safe(df, tmp_path / "out.csv")
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "'=name,n,kind", '"\'=HYPERLINK(""x"")",-1,\'@a', "ok,2,b"]
+
+
+def test_validate_then_load_checks_once(pack, monkeypatch):
+    calls = count_checks(monkeypatch)
+    data.validate(pack)
+    data._LOADED.clear()
+    data.validate(pack)
+    data.load(pack)
+    assert len(calls) == 1
