@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     except BriefkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # e.g. `python build.py --list | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("interrupted: briefs/ holds only complete files from before or from this run", file=sys.stderr)
         return 130
