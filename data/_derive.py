@@ -138,6 +138,10 @@ def peacekeeping() -> None:
     write(pd.concat(frames).sort_values(["country", "date"]), "peacekeeping_contributions_ipi")
 
     un = read("peacekeeping/un_pko_country_year_avg_comparators_corinnee.csv")
+    # 2021 is a part year in the source (reports to early 2021 only: NZ shows 1 person on
+    # UNTSO against 12 uniformed personnel in the UN ranking of 31 Jan 2021), so its "yearly
+    # means" are not comparable with whole years and are left out.
+    un = un[un["Year"].astype(int) <= 2020]
     write(pd.DataFrame({
         "year": un["Year"], "country": un["Country"], "mission": un["Mission"],
         "female": un["Female"], "male": un["Male"], "total": un["Total"],
@@ -166,9 +170,27 @@ OWID_BIOCHEM = ("owid/bio_chem_weapons_proliferation_2022.csv (Our World in Data
                 "based on Arms Control Association)")
 
 
+# Rows the compiled reference file lacks, each from a cited public page (Landmine and Cluster
+# Munition Monitor country profile of New Zealand; Cluster Munition Coalition release).
+MONITOR_NZ_MINES = "http://archives.the-monitor.org/custom/index.php/region_profiles/print_profile/954"
+MONITOR_NZ_CCM = ("https://archives2.the-monitor.org/en-gb/reports/2022/new-zealand/view-all.aspx ; "
+                  "https://www.stopclustermunitions.org/en-gb/media/news/2009/new-zealand-ratification-brings-cluster-bomb.aspx")
+CITED_PARTICIPATION = [
+    {"treaty_id": "APMBC", "country": "New Zealand", "signature": "1997-12-03", "ratification": "1999-01-27",
+     "in_force": "1999-07-01", "notes": "State Party from 1 July 1999 (Landmine Monitor)", "source_url": MONITOR_NZ_MINES},
+    {"treaty_id": "CCM", "country": "New Zealand", "signature": "2008-12-03", "ratification": "2009-12-22",
+     "in_force": "2010-08-01", "notes": "25th state to ratify; among the first 30 ratifications that brought the "
+     "convention into force on 1 August 2010 (Cluster Munition Monitor)", "source_url": MONITOR_NZ_CCM},
+]
+
+
 def treaty_participation() -> None:
     seen = read("compiled/treaty_status_seen.csv")
-    rows = []
+    rows = [
+        {**r, "ratification_year": r["ratification"][:4], "date_precision": "day", "status": "ratified",
+         "verified": "true", "verified_note": ""}
+        for r in CITED_PARTICIPATION
+    ]
     for r in seen.itertuples(index=False):
         tid = TREATY_IDS[r.treaty]
         sig = r.signature if re.fullmatch(r"\d{4}(-\d\d-\d\d)?", r.signature) else ""
@@ -207,7 +229,9 @@ def treaty_participation() -> None:
                 "status": status, "notes": "status in 2022; dates not in this source",
                 "source_url": OWID_BIOCHEM, "verified": "true", "verified_note": "",
             })
-    write(pd.DataFrame(rows), "treaty_participation")
+    columns = ["treaty_id", "country", "signature", "ratification", "in_force", "ratification_year",
+               "date_precision", "status", "notes", "source_url", "verified", "verified_note"]
+    write(pd.DataFrame(rows)[columns], "treaty_participation")
 
 
 def indicators() -> None:
