@@ -33,7 +33,7 @@ test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 bench: $(STAMP) chromium
 	$(BIN)/python bench/bench_build.py

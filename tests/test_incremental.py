@@ -64,3 +64,38 @@ def test_edition_is_dated_kept_and_latest_points_at_it(tiny_pack):
 def test_bad_edition_date_is_refused(tiny_pack):
     result = run_build(tiny_pack, "--edition-date", "25/11/2026")
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_changing_one_table_replans_only_the_briefs_that_read_it(tmp_path):
+    """plan() on a copy of the real pack: after a build, touch one CSV and see which briefs rebuild."""
+    import shutil
+
+    from briefkit import catalogue
+    from briefkit.build import Options, plan
+    from briefkit.data import used_tables
+    from conftest import ROOT
+
+    pack_dir = tmp_path / "pack"
+    pack_dir.mkdir()
+    shutil.copy2(ROOT / "pack.yml", pack_dir / "pack.yml")
+    for folder in ("data", "notebooks", "security_pack"):
+        shutil.copytree(ROOT / folder, pack_dir / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    pack = catalogue.load(pack_dir / "pack.yml")
+    out, planned, _ = plan(pack, Options())
+    # Pretend the pack was built: a manifest with these hashes and the outputs present.
+    out.mkdir()
+    records = []
+    for brief, digest, _ in planned:
+        for fmt in brief.formats:
+            (out / f"{brief.id}.{fmt}").write_text("built")
+        records.append({"id": brief.id, "status": "built", "input_hash": digest})
+    (out / "manifest.json").write_text(json.dumps({"briefs": records}))
+    assert all(reason == "" for _, _, reason in plan(pack, Options())[1])
+
+    csv = pack_dir / "data" / "active_satellites.csv"
+    csv.write_text(csv.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    rebuilt = {b.id for b, _, reason in plan(pack, Options())[1] if reason == "inputs changed"}
+    readers = {b.id for b in pack.briefs
+               if (tables := used_tables(b.notebook)) is None or "active_satellites" in tables}
+    assert rebuilt == readers
+    assert 0 < len(rebuilt) < len(pack.briefs), rebuilt
