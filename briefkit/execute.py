@@ -55,11 +55,10 @@ def _kernel_manager_class(log_path: Path):
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             from .zygote import ForkedProcess
 
+            env = dict(kw.get("env") or os.environ)
+            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
             try:
-                pid = zygote.spawn(
-                    kernel_cmd[3:], cwd=str(kw.get("cwd") or os.getcwd()), env=dict(kw.get("env") or os.environ),
-                    log=str(log_path),
-                )
+                pid = zygote.spawn(kernel_cmd[3:], cwd=str(kw.get("cwd") or os.getcwd()), env=env, log=str(log_path))
             except (OSError, RuntimeError):
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             provisioner = self.provisioner

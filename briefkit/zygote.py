@@ -120,11 +120,19 @@ def _fork_kernel(request: dict, server: socket.socket, conn: socket.socket) -> i
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        argv = list(request["argv"])
+        build_pid = int(request["env"].get("JPY_PARENT_PID") or 0)
+        if build_pid:
+            # ipykernel read JPY_PARENT_PID when the zygote imported it, before this
+            # kernel's environment existed: pass it on explicitly, and watch the build
+            # ourselves (the kernel's real parent is the zygote, not the build).
+            argv.append(f"--IPKernelApp.parent_handle={build_pid}")
+            _watch_build(build_pid)
+        sys.argv = ["ipykernel_launcher", *argv]
         sys.path[0] = ""  # as `python -m ipykernel_launcher` would have it
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance(argv=request["argv"])
+        kernelapp.launch_new_instance(argv=argv)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
@@ -134,6 +142,22 @@ def _fork_kernel(request: dict, server: socket.socket, conn: socket.socket) -> i
         traceback.print_exc()
     finally:
         os._exit(code)
+
+
+def _watch_build(pid: int) -> None:
+    """End this kernel if the build that asked for it is gone (killed, crashed)."""
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="briefkit-build-watch", daemon=True).start()
 
 
 # ---------------------------------------------------------------- the build's side

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from conftest import run_build
 
@@ -99,3 +100,63 @@ def test_changing_one_table_replans_only_the_briefs_that_read_it(tmp_path):
                if (tables := used_tables(b.notebook)) is None or "active_satellites" in tables}
     assert rebuilt == readers
     assert 0 < len(rebuilt) < len(pack.briefs), rebuilt
+
+
+def test_a_killed_build_leaves_only_complete_files(tiny_pack):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    first = run_build(tiny_pack, "--only", "good-*", "--format", "html")
+    assert first.returncode == 0, first.stderr
+    out = tiny_pack / "briefs"
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
+
+    def complete(name: str, data: bytes) -> bool:
+        if name.endswith(".html"):
+            return data.rstrip().endswith(b"</html>")
+        if name.endswith(".json"):
+            json.loads(data)
+            return True
+        return True
+
+    for delay in (0.3, 1.0, 2.0, 3.0):
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "build.py"), "--pack", str(tiny_pack / "pack.yml"),
+             "--only", "good-*", "--format", "html", "--force", "--jobs", "1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tiny_pack,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        for path in out.iterdir():
+            if not path.is_file() or path.name == ".build.lock":
+                continue
+            assert not path.name.startswith(".tmp"), f"partial file left in briefs/: {path.name}"
+            data = path.read_bytes()
+            assert data == before.get(path.name) or complete(path.name, data), f"{path.name} after {delay}s"
+    final = run_build(tiny_pack, "--only", "good-*", "--format", "html", "--force")
+    assert final.returncode == 0, final.stderr  # the lock died with the killed build
+
+    # Kernels and the zygote of the killed builds do not outlive them.
+    marker = f"BRIEFKIT_PACK={tiny_pack}".encode()
+
+    def survivors() -> list[str]:
+        found = []
+        for proc_dir in Path("/proc").glob("[0-9]*"):
+            try:
+                if marker in (proc_dir / "environ").read_bytes().split(b"\0"):
+                    cmd = (proc_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                    state = [line for line in (proc_dir / "status").read_text().splitlines() if line.startswith(("State", "PPid"))]
+                    found.append(f"{proc_dir.name} {cmd} {state}")
+            except OSError:
+                continue
+        return found
+
+    deadline = time.monotonic() + 10
+    while survivors() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert survivors() == []

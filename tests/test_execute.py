@@ -1,0 +1,78 @@
+"""Execution: kernels over IPC, one fresh process per brief (forked or not), clean failure."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from briefkit import execute
+from briefkit.catalogue import Brief
+from briefkit.errors import BriefExecutionError
+from briefkit.zygote import Zygote
+
+
+def notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('marking: str = "UNCLASSIFIED"  # Protective marking')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params] + [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def outputs(nb) -> str:
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_kernel_manager_uses_ipc_with_an_absolute_socket_path(tmp_path):
+    manager = execute._kernel_manager_class(tmp_path / "k.log")()
+    assert manager.transport == "ipc"
+    assert os.path.isabs(manager.ip)
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["launched", "forked"])
+def test_each_brief_gets_its_own_fresh_process(tmp_path, forked):
+    probe = notebook(
+        tmp_path / "probe.ipynb",
+        "import os, sys\nprint('pid', os.getpid())\nprint('cwd', os.getcwd())\n"
+        "print('leak', globals().get('LEAK', 'none'))\nLEAK = 'set by a brief'\n"
+        "import matplotlib\nprint('backend', matplotlib.get_backend())",
+    )
+    zygote = Zygote().start() if forked else None
+    execute.ZYGOTE = zygote
+    try:
+        if zygote:
+            assert zygote.ready(60)
+        runs = [
+            execute.execute(Brief(id=f"b{i}", title="t", notebook=probe, parameters={"marking": "UNCLASSIFIED"}),
+                            tmp_path / "out" / f"b{i}.ipynb")
+            for i in range(2)
+        ]
+    finally:
+        execute.ZYGOTE = None
+        if zygote:
+            zygote.stop()
+    texts = [outputs(nb) for nb in runs]
+    pids = [line.split()[1] for t in texts for line in t.splitlines() if line.startswith("pid")]
+    assert len(set(pids)) == 2 and str(os.getpid()) not in pids
+    for text in texts:
+        assert "leak none" in text  # nothing of the previous brief is visible
+        assert f"cwd {tmp_path}" in text  # kernels run in the notebook's folder
+        assert "backend module://matplotlib_inline.backend_inline" in text  # inline charts work
+
+
+def test_failing_cell_raises_with_brief_cell_and_exception(tmp_path):
+    nb = notebook(tmp_path / "bad.ipynb", "x = {}", "x['space']")
+    out = tmp_path / "out" / "bad.ipynb"
+    with pytest.raises(BriefExecutionError) as info:
+        execute.execute(Brief(id="bad", title="t", notebook=nb, parameters={"marking": "UNCLASSIFIED"}), out)
+    err = info.value
+    assert (err.brief_id, err.ename, err.evalue) == ("bad", "KeyError", "'space'")
+    assert "Brief 'bad' failed in cell" in str(err) and str(out) in str(err)
+    saved = json.loads(out.read_text())
+    assert saved["cells"][0]["cell_type"] == "markdown"  # papermill's error banner
