@@ -133,11 +133,14 @@ def build(pack: Pack, opts: Options) -> Report:
     report = Report()
     _kernel_environment(pack)
     zygote = _start_zygote(len(todo))  # preloads while parameters and data are checked
+    printer = None
     try:
+        printer, _ = _start_printer(todo, opts)  # the browser starts meanwhile, too
         if todo:
             todo = _prepare(pack, todo, opts)  # raises before any kernel starts
-        _locked_build(pack, opts, out, planned, previous, todo, report)
+        _locked_build(pack, opts, out, planned, previous, todo, report, printer)
     finally:
+        _stop_printer(printer)
         if zygote is not None:
             from . import execute
 
@@ -146,10 +149,10 @@ def build(pack: Pack, opts: Options) -> Report:
     return report
 
 
-def _locked_build(pack, opts, out, planned, previous, todo, report) -> None:
+def _locked_build(pack, opts, out, planned, previous, todo, report, printer) -> None:
     with cache.BuildLock(out, wait=opts.wait):
         context = _build_context(pack) if todo else {}
-        fresh = {r.brief.id: r for r in _run(pack, todo, opts, out, context)}
+        fresh = {r.brief.id: r for r in _run(pack, todo, opts, out, context, printer)}
         for brief, digest, reason in planned:
             if brief.id in fresh:
                 report.results.append(fresh[brief.id])
@@ -179,41 +182,67 @@ def _prepare(pack: Pack, todo, opts: Options):
     return resolved
 
 
-def _run(pack: Pack, todo, opts: Options, out: Path, context: dict) -> list[Result]:
-    """Execute briefs concurrently; render HTML in the workers; print PDFs on one browser."""
+def _run(pack: Pack, todo, opts: Options, out: Path, context: dict, printer) -> list[Result]:
+    """Execute, render and print briefs concurrently, ``opts.jobs`` at a time.
+
+    ``printer`` is a future of the shared :class:`~briefkit.render.Printer` (launched in the
+    background while the first notebooks run), or None when no PDF is wanted.
+    """
     if not todo:
         return []
     build_dir = out / "_build"
     results: list[Result] = []
-    printer = None
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
-            futures = {
-                pool.submit(_execute_and_render, pack, b, h, r, build_dir, context, opts): (b, h, r)
-                for b, h, r in todo
-            }
-            for future in as_completed(futures):
-                brief, digest, reason = futures[future]
-                result = future.result()
-                if result.status != FAILED and "pdf" in brief.formats:
-                    try:
-                        if printer is None:
-                            from .render import Printer
-
-                            printer = Printer(opts.chromium).__enter__()
-                        _print(printer, brief, out, result)
-                    except RenderError as exc:
-                        if exc.exit_code == 2:  # no browser at all: nothing else will print either
-                            raise
-                        result.status, result.error = FAILED, str(exc)
-                if result.status != FAILED:
-                    _commit(out, result)
-                _log(result)
-                results.append(result)
-    finally:
-        if printer is not None:
-            printer.__exit__(None, None, None)
+    with ThreadPoolExecutor(max_workers=max(1, opts.jobs), thread_name_prefix="brief") as pool:
+        futures = [
+            pool.submit(_build_one, pack, b, h, r, build_dir, context, opts, printer) for b, h, r in todo
+        ]
+        for future in as_completed(futures):
+            result = future.result()
+            if result.status != FAILED:
+                _commit(out, result)
+            _log(result)
+            results.append(result)
     return results
+
+
+def _build_one(pack, brief, digest, reason, build_dir, context, opts, printer) -> Result:
+    result = _execute_and_render(pack, brief, digest, reason, build_dir, context, opts)
+    if result.status != FAILED and "pdf" in brief.formats:
+        started = time.perf_counter()
+        pdf_tmp = cache.temp_path(build_dir / f"{brief.id}.pdf")
+        try:
+            printer.result().pdf(Path(result.outputs["html"]), pdf_tmp)
+            result.outputs["pdf"] = str(pdf_tmp)
+        except Exception as exc:  # one brief's PDF failing must not stop the others
+            pdf_tmp.unlink(missing_ok=True)
+            result.status, result.error = FAILED, f"Brief '{brief.id}': PDF not printed ({exc})"
+        result.duration += time.perf_counter() - started
+    return result
+
+
+def _start_printer(todo, opts: Options):
+    """Launch the shared browser in the background; returns a future of the Printer, or None."""
+    if not any("pdf" in b.formats for b, _, _ in todo):
+        return None, None
+    from concurrent.futures import ThreadPoolExecutor as Starter
+
+    from .render import Printer, find_chromium
+
+    find_chromium(opts.chromium)  # no browser at all: stop now (exit 2), before any kernel starts
+    starter = Starter(max_workers=1, thread_name_prefix="printer-start")
+    future = starter.submit(Printer(opts.chromium).__enter__)
+    starter.shutdown(wait=False)
+    return future, starter
+
+
+def _stop_printer(future) -> None:
+    if future is None:
+        return
+    try:
+        printer = future.result()
+    except Exception:
+        return
+    printer.__exit__(None, None, None)
 
 
 def _kernel_environment(pack: Pack) -> None:
@@ -261,14 +290,6 @@ def _execute_and_render(pack, brief, digest, reason, build_dir, context, opts) -
         result.error = f"Brief '{brief.id}' could not be rendered ({type(exc).__name__}: {exc})."
     result.duration = time.perf_counter() - started
     return result
-
-
-def _print(printer, brief: Brief, out: Path, result: Result) -> None:
-    started = time.perf_counter()
-    pdf_tmp = cache.temp_path(out / "_build" / f"{brief.id}.pdf")
-    printer.pdf(Path(result.outputs["html"]), pdf_tmp)
-    result.outputs["pdf"] = str(pdf_tmp)
-    result.duration += time.perf_counter() - started
 
 
 def _commit(out: Path, result: Result) -> None:

@@ -94,6 +94,7 @@ def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT):
             # concurrent briefs; nbclient starts the kernel in this folder instead.
             resources={"metadata": {"path": str(brief.notebook.parent)}},
             kernel_manager_class=_kernel_manager_class(output.with_suffix(".kernel.log")),
+            shutdown_kernel="immediate",  # the kernel is thrown away: no need to wait for a clean exit
         )
     except PapermillExecutionError as exc:
         raise BriefExecutionError(

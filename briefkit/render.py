@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -62,24 +63,34 @@ def _strip(nb):
     return nb
 
 
+_local = threading.local()
+
+
+def _exporter():
+    """One configured HTMLExporter per thread (building its Jinja environment costs ~0.1 s)."""
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = _local.exporter = HTMLExporter(
+            template_name="briefing",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+            anchor_link_text="",
+        )
+    return exporter
+
+
 def html(nb, brief_context: dict[str, Any]) -> str:
     """The briefing HTML of executed notebook ``nb``; ``brief_context`` feeds the title and provenance blocks."""
     import copy
 
-    from nbconvert import HTMLExporter
-
     nb = _strip(copy.deepcopy(nb))
     nb.metadata["title"] = f"{brief_context['title']} — {brief_context['marking']}"
-    exporter = HTMLExporter(
-        template_name="briefing",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        anchor_link_text="",
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"brief": brief_context})
+    body, _ = _exporter().from_notebook_node(nb, resources={"brief": brief_context})
     return body
 
 
@@ -120,62 +131,105 @@ def _playwright_managed() -> str | None:
 
 
 class Printer:
-    """One headless Chromium, reused for every PDF of a build. Use as a context manager.
+    """One headless Chromium, shared by every PDF of a build. Use as a context manager.
 
-    Pages may only load ``file:`` URLs: any other request is blocked and reported, so a brief
-    that would need the network fails loudly instead of printing a broken page.
+    The browser runs under Playwright's async API on a thread of its own, so any thread may
+    call :meth:`pdf` and several PDFs print at once (one page each), while the caller's
+    threads go on executing notebooks. Pages may only load ``file:`` URLs: any other request
+    is blocked and reported, so a brief that would need the network fails loudly instead of
+    printing a broken page.
     """
 
-    def __init__(self, executable: str | None = None):
+    def __init__(self, executable: str | None = None, pages: int = 4):
         self.executable = executable
-        self._pw = self._browser = None
+        self.pages = pages
+        self._loop = self._thread = self._browser = self._pw = None
 
     def __enter__(self) -> "Printer":
-        from playwright.sync_api import sync_playwright
+        import asyncio
+        import threading
 
         path = find_chromium(self.executable)
-        self._pw = sync_playwright().start()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="briefkit-printer", daemon=True)
+        self._thread.start()
         try:
-            self._browser = self._pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            self._call(self._launch(path))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._loop is None:
+            return
+        try:
+            self._call(self._close(), timeout=30)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
+            self._loop = self._thread = None
+
+    def pdf(self, html_path: Path, pdf_path: Path) -> None:
+        """Print ``html_path`` to ``pdf_path`` (A4; margins and marking from the page's CSS).
+
+        Safe to call from any thread; blocks until the PDF is written.
+        """
+        self._call(self._print(html_path, pdf_path), timeout=300)
+
+    # -- on the printer's own thread
+    def _call(self, coro, timeout: float = 120):
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    async def _launch(self, path: str) -> None:
+        import asyncio
+
+        from playwright.async_api import async_playwright
+
+        self._slots = asyncio.Semaphore(self.pages)
+        self._pw = await async_playwright().start()
+        try:
+            self._browser = await self._pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         except Exception as exc:
-            self._pw.stop()
             raise RenderError(
                 f"Chromium at {path} would not start ({str(exc).splitlines()[0]}). "
                 "Check it runs: chromium --headless --no-sandbox --dump-dom about:blank"
             ) from exc
-        return self
 
-    def __exit__(self, *exc_info) -> None:
+    async def _close(self) -> None:
         try:
             if self._browser is not None:
-                self._browser.close()
+                await self._browser.close()
         finally:
             if self._pw is not None:
-                self._pw.stop()
+                await self._pw.stop()
             self._browser = self._pw = None
 
-    def pdf(self, html_path: Path, pdf_path: Path) -> None:
-        """Print ``html_path`` to ``pdf_path`` (A4, margins and marking from the page's CSS)."""
+    async def _print(self, html_path: Path, pdf_path: Path) -> None:
         blocked: list[str] = []
-        page = self._browser.new_page()
-        try:
 
-            def guard(route):
-                if route.request.url.startswith(("file:", "data:", "about:")):
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
+        async def guard(route):
+            if route.request.url.startswith(("file:", "data:", "about:")):
+                await route.continue_()
+            else:
+                blocked.append(route.request.url)
+                await route.abort()
 
-            page.route("**/*", guard)
-            page.goto(html_path.resolve().as_uri(), wait_until="load")
-            page.evaluate("document.fonts.ready.then(() => true)")
-            if blocked:
-                raise RenderError(
-                    f"{html_path} asks for network resources ({', '.join(blocked[:3])}); briefs must be "
-                    "self-contained. Embed the resource or remove it from the notebook's output."
-                )
-            page.emulate_media(media="print")
-            page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4")
-        finally:
-            page.close()
+        async with self._slots:
+            page = await self._browser.new_page()
+            try:
+                await page.route("**/*", guard)
+                await page.goto(html_path.resolve().as_uri(), wait_until="load")
+                await page.evaluate("document.fonts.ready.then(() => true)")
+                if blocked:
+                    raise RenderError(
+                        f"{html_path} asks for network resources ({', '.join(blocked[:3])}); briefs must be "
+                        "self-contained. Embed the resource or remove it from the notebook's output."
+                    )
+                await page.emulate_media(media="print")
+                await page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4")
+            finally:
+                await page.close()

@@ -1,0 +1,78 @@
+"""Smoke test of bench/bench_build.py's naive loop on the tiny pack. No timing assertions:
+benchmarks measure, tests check that the plumbing builds what a user would get."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import FIXTURES, ROOT, chromium_or_skip
+
+RECORD_KEYS = {"way", "wall_s", "peak_pss_mb", "max_rss_mb", "briefs", "failed"}
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_build", ROOT / "bench" / "bench_build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def pack_yml(bench, tmp_path: Path) -> Path:
+    return bench.copy_pack(FIXTURES / "pack" / "pack.yml", tmp_path / "pack")
+
+
+def test_papermill_arguments_keep_types(bench):
+    args = bench.papermill_args({"region": "Europe", "since": 2000, "scale": 1.5, "year": "2020", "ids": [1, 2]})
+    assert args == ["-r", "region", "Europe", "-p", "since", "2000", "-p", "scale", "1.5",
+                    "-r", "year", "2020", "-y", '{"ids": [1, 2]}']
+
+
+def test_copy_leaves_the_original_alone(bench, pack_yml: Path):
+    assert pack_yml.is_file() and (pack_yml.parent / "notebooks" / "good.ipynb").is_file()
+    assert pack_yml.parent != FIXTURES / "pack"
+    assert [b.id for b in bench.load_briefs(pack_yml, ["good-*"])] == ["good-pacific", "good-europe"]
+
+
+def test_naive_loop_builds_html_and_records_a_failure(bench, pack_yml: Path, tmp_path: Path):
+    briefs = bench.load_briefs(pack_yml, ["good-europe", "failing"])
+    out = tmp_path / "naive"
+    record = bench.naive_build(briefs, pack_yml.parent, out, env=bench.kernel_env(pack_yml.parent), formats=("html",))
+
+    assert RECORD_KEYS <= set(record) and record["way"] == "naive"
+    good, failing = record["briefs"]
+    assert good["status"] == "built" and set(good["steps"]) == {"papermill", "html"}
+    assert good["outputs"] == ["good-europe.html", "good-europe.ipynb"]
+    page = (out / "good-europe.html").read_text()
+    assert "Region Europe since 2000, scale 1.0." in page  # catalogue parameters reached the notebook
+    assert failing["status"] == "failed" and failing["failed_step"] == "papermill"
+    assert "html" not in failing["steps"] and not (out / "failing.html").exists()
+    assert record["failed"] == ["failing"]
+    json.dumps(record)  # the record goes into --json as is
+
+
+def test_playwright_folder_links_the_system_chromium(bench, tmp_path: Path):
+    revision = bench.playwright_revisions()["chromium-headless-shell"]
+    folder = bench.playwright_browsers_dir(tmp_path / "pw", "/usr/bin/true")
+    shell = folder / f"chromium_headless_shell-{revision}" / "chrome-headless-shell-linux64" / "chrome-headless-shell"
+    assert shell.is_symlink() and os.readlink(shell) == "/usr/bin/true"
+
+
+def test_naive_webpdf_prints_with_the_linked_chromium(bench, pack_yml: Path, tmp_path: Path):
+    chromium_or_skip()
+    env = bench.kernel_env(pack_yml.parent)
+    env["PLAYWRIGHT_BROWSERS_PATH"] = str(bench.playwright_browsers_dir(tmp_path / "pw", bench.chromium_path()))
+    briefs = bench.load_briefs(pack_yml, ["good-pacific"])
+    record = bench.naive_build(briefs, pack_yml.parent, tmp_path / "naive", env=env, formats=("pdf",))
+
+    assert record["failed"] == [], (tmp_path / "naive" / "naive.log").read_text()[-2000:]
+    text = " ".join(p.extract_text() for p in PdfReader(tmp_path / "naive" / "good-pacific.pdf").pages)
+    assert "Region Pacific since 1990" in unicodedata.normalize("NFKC", text)  # "ﬁ" ligatures
