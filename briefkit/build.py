@@ -135,9 +135,12 @@ def build(pack: Pack, opts: Options) -> Report:
     zygote = _start_zygote(len(todo))  # preloads while parameters and data are checked
     printer = None
     try:
-        printer, _ = _start_printer(todo, opts)  # the browser starts meanwhile, too
         if todo:
+            _need_browser(todo, opts)
             todo = _prepare(pack, todo, opts)  # raises before any kernel starts
+        # The browser starts alongside the first notebooks (not earlier: at start-up the two
+        # cores are busy checking parameters and data, and preloading the zygote).
+        printer = _start_printer(todo, opts)
         _locked_build(pack, opts, out, planned, previous, todo, report, printer)
     finally:
         _stop_printer(printer)
@@ -220,19 +223,24 @@ def _build_one(pack, brief, digest, reason, build_dir, context, opts, printer) -
     return result
 
 
+def _need_browser(todo, opts: Options) -> None:
+    """No browser at all for a PDF: stop now (exit 2), before any kernel starts."""
+    if any("pdf" in b.formats for b, _, _ in todo):
+        from .render import find_chromium
+
+        find_chromium(opts.chromium)
+
+
 def _start_printer(todo, opts: Options):
     """Launch the shared browser in the background; returns a future of the Printer, or None."""
     if not any("pdf" in b.formats for b, _, _ in todo):
-        return None, None
-    from concurrent.futures import ThreadPoolExecutor as Starter
+        return None
+    from .render import Printer
 
-    from .render import Printer, find_chromium
-
-    find_chromium(opts.chromium)  # no browser at all: stop now (exit 2), before any kernel starts
-    starter = Starter(max_workers=1, thread_name_prefix="printer-start")
+    starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="printer-start")
     future = starter.submit(Printer(opts.chromium).__enter__)
     starter.shutdown(wait=False)
-    return future, starter
+    return future
 
 
 def _stop_printer(future) -> None:
