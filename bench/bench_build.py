@@ -130,7 +130,7 @@ class TreeMemory:
     that is missing). A sampler misses peaks shorter than its interval: treat as approximate.
     """
 
-    def __init__(self, interval: float = 0.1):
+    def __init__(self, interval: float = 0.5):
         self.interval = interval
         self.peak_kb = 0
         self._stop = threading.Event()

@@ -195,9 +195,12 @@ def _run(pack: Pack, todo, opts: Options, out: Path, context: dict, printer) -> 
         return []
     build_dir = out / "_build"
     results: list[Result] = []
+    # Longest briefs first (by their last build), so no core idles at the end on one long brief.
+    last = {r.get("id"): r.get("duration_s") or 0 for r in cache.read_manifest(out)["briefs"]}
+    ordered = sorted(todo, key=lambda item: -last.get(item[0].id, float("inf")))
     with ThreadPoolExecutor(max_workers=max(1, opts.jobs), thread_name_prefix="brief") as pool:
         futures = [
-            pool.submit(_build_one, pack, b, h, r, build_dir, context, opts, printer) for b, h, r in todo
+            pool.submit(_build_one, pack, b, h, r, build_dir, context, opts, printer) for b, h, r in ordered
         ]
         for future in as_completed(futures):
             result = future.result()

@@ -229,7 +229,6 @@ class Printer:
                         f"{html_path} asks for network resources ({', '.join(blocked[:3])}); briefs must be "
                         "self-contained. Embed the resource or remove it from the notebook's output."
                     )
-                await page.emulate_media(media="print")
                 await page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4")
             finally:
                 await page.close()
