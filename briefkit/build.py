@@ -18,7 +18,7 @@ from typing import Any
 
 from . import __version__, cache
 from .catalogue import Brief, Pack
-from .errors import BriefExecutionError, BriefkitError, RenderError
+from .errors import BriefExecutionError
 
 log = logging.getLogger("briefkit")
 

@@ -62,7 +62,7 @@ def threat_level_exhibit(
         for _, r in scale.iterrows()
     }
     end = max(until, shown["effective_date"].max()) + pd.Timedelta(days=60)
-    first, last = shown["effective_date"].min(), shown["effective_date"].max()
+    first = shown["effective_date"].min()
     fig = charts.step_chart(
         shown, x="effective_date", y="rank", levels=levels, end=end, annotate="note",
         title=f"New Zealand national terrorism threat level, {first.year}\u2013{until.year}",

@@ -4,7 +4,6 @@ the build before anything is touched. Works on a copy: the repository's data is 
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 from pathlib import Path
 
