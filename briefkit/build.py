@@ -75,6 +75,7 @@ def plan(pack: Pack, opts: Options) -> tuple[Path, list[tuple[Brief, str, str]],
     out = (opts.output or pack.root / pack.output).resolve()
     previous = {r.get("id"): r for r in cache.read_manifest(out)["briefs"]}
     engine = [cache.ENGINE_DIR, *pack.code]
+    memo: dict = {}  # each shared file is read and hashed once per build
     planned = []
     for brief in pack.select(opts.only):
         overrides = [o for o in opts.overrides if _matches(brief.id, o[0])]
@@ -89,7 +90,7 @@ def plan(pack: Pack, opts: Options) -> tuple[Path, list[tuple[Brief, str, str]],
             "engine": __version__,
             "pack_title": pack.title,
         }
-        digest = cache.digest(files, pack.root, extra)
+        digest = cache.digest(files, pack.root, extra, memo)
         before = previous.get(brief.id) or {}
         reason = _reason(before, digest, formats, out, opts.force)
         planned.append((Brief(**{**brief.__dict__, "formats": formats}), digest, reason))
@@ -137,7 +138,8 @@ def build(pack: Pack, opts: Options) -> Report:
     try:
         if todo:
             _need_browser(todo, opts)
-            todo = _prepare(pack, todo, opts)  # raises before any kernel starts
+            briefs = check(pack, [b for b, _, _ in todo], opts)  # raises before any kernel starts
+            todo = [(b, h, r) for b, (_, h, r) in zip(briefs, todo)]
         # The browser starts alongside the first notebooks (not earlier: at start-up the two
         # cores are busy checking parameters and data, and preloading the zygote).
         printer = _start_printer(todo, opts)
@@ -155,7 +157,7 @@ def build(pack: Pack, opts: Options) -> Report:
 def _locked_build(pack, opts, out, planned, previous, todo, report, printer) -> None:
     with cache.BuildLock(out, wait=opts.wait):
         context = _build_context(pack) if todo else {}
-        fresh = {r.brief.id: r for r in _run(pack, todo, opts, out, context, printer)}
+        fresh = {r.brief.id: r for r in _run(pack, todo, opts, out, context, printer, previous)}
         for brief, digest, reason in planned:
             if brief.id in fresh:
                 report.results.append(fresh[brief.id])
@@ -172,20 +174,23 @@ def _locked_build(pack, opts, out, planned, previous, todo, report, printer) -> 
             publish_edition(pack, out, records, opts.edition)
 
 
-def _prepare(pack: Pack, todo, opts: Options):
-    """Check every parameter and validate the data once, before any kernel starts."""
+def check(pack: Pack, briefs, opts: Options) -> list[Brief]:
+    """Check every parameter and validate the data once, before any kernel starts.
+
+    Returns the briefs with their parameters resolved; raises ParameterError or
+    DataValidationError (exit 2). ``python build.py --check`` stops here.
+    """
     from . import parameters
 
-    resolved = [(parameters.resolve(b, opts.overrides), h, r) for b, h, r in todo]
+    resolved = [parameters.resolve(b, opts.overrides) for b in briefs]
     if pack.data.exists():
         from . import data
 
-        data.validate(pack.root)
-        data.load(pack.root)  # warms the validated-data cache the kernels read
+        data.validate(pack.root)  # also writes the validated-data cache the kernels read
     return resolved
 
 
-def _run(pack: Pack, todo, opts: Options, out: Path, context: dict, printer) -> list[Result]:
+def _run(pack: Pack, todo, opts: Options, out: Path, context: dict, printer, previous: dict) -> list[Result]:
     """Execute, render and print briefs concurrently, ``opts.jobs`` at a time.
 
     ``printer`` is a future of the shared :class:`~briefkit.render.Printer` (launched in the
@@ -196,8 +201,10 @@ def _run(pack: Pack, todo, opts: Options, out: Path, context: dict, printer) -> 
     build_dir = out / "_build"
     results: list[Result] = []
     # Longest briefs first (by their last build), so no core idles at the end on one long brief.
-    last = {r.get("id"): r.get("duration_s") or 0 for r in cache.read_manifest(out)["briefs"]}
-    ordered = sorted(todo, key=lambda item: -last.get(item[0].id, float("inf")))
+    def last_duration(item) -> float:
+        return (previous.get(item[0].id) or {}).get("duration_s") or float("inf")  # unknown: first
+
+    ordered = sorted(todo, key=last_duration, reverse=True)
     with ThreadPoolExecutor(max_workers=max(1, opts.jobs), thread_name_prefix="brief") as pool:
         futures = [
             pool.submit(_build_one, pack, b, h, r, build_dir, context, opts, printer) for b, h, r in ordered

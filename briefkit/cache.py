@@ -58,15 +58,23 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def digest(paths: Iterable[Path], root: Path, extra: Any = None) -> str:
-    """SHA-256 over the named files (relative names and contents) and a JSON-able ``extra``."""
+def digest(paths: Iterable[Path], root: Path, extra: Any = None, memo: dict | None = None) -> str:
+    """SHA-256 over the named files (relative names and contents) and a JSON-able ``extra``.
+
+    ``memo`` (path -> file hash) lets one build hash each shared file (engine, data) once,
+    however many briefs read it.
+    """
+    memo = {} if memo is None else memo
+    root = root.resolve()
     h = hashlib.sha256()
     for path in _files(paths):
         try:
-            name = path.resolve().relative_to(root.resolve()).as_posix()
+            name = path.resolve().relative_to(root).as_posix()
         except ValueError:
             name = path.name
-        h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        if path not in memo:
+            memo[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        h.update(f"{name}\0{memo[path]}\0".encode())
     h.update(json.dumps(extra, sort_keys=True, default=str).encode())
     return h.hexdigest()
 

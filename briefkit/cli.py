@@ -158,15 +158,11 @@ def _list(pack) -> int:
 
 
 def _check(pack, opts) -> int:
-    from . import parameters
+    from .build import check
 
-    for brief in pack.select(opts.only):
-        parameters.resolve(brief, opts.overrides)
-    if pack.data.exists():
-        from . import data
-
-        data.validate(pack.root)
-    print(f"ok: {len(pack.select(opts.only))} brief(s) and the data package are valid; nothing was built.")
+    briefs = pack.select(opts.only)
+    check(pack, briefs, opts)
+    print(f"ok: {len(briefs)} brief(s) and the data package are valid; nothing was built.")
     return 0
 
 
