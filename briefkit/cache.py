@@ -8,22 +8,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import BuildLockedError
+from .errors import BuildLockedError, OutputFolderError
 
 MANIFEST = "manifest.json"
+STAGING = ".staging"  # private folder (mode 700) in the output folder for files being written
 ENGINE_DIR = Path(__file__).parent
+OUTPUT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}(\.[a-z0-9-]{1,40})?\.[a-z0-9]{1,8}$")
+log = logging.getLogger("briefkit")
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the new one, never a part."""
+def atomic_write(path: Path, data: bytes | str, staging: Path | None = None) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never a part.
+
+    The temporary file is made in ``staging`` (same filesystem; swept at the next build's
+    start, so even a killed build leaves nothing behind in the output folder) or, without
+    it, beside ``path``. It is removed if the write fails (a full disk keeps the old file).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=staging or path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
@@ -36,14 +47,33 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         raise
 
 
-def temp_path(final: Path) -> Path:
-    """A unique sibling of ``final`` to write to before ``os.replace`` (same suffix, so a
-    browser still knows ``.tmp-x-123.html`` for HTML)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{final.stem}-", suffix=final.suffix, dir=final.parent)
+def temp_path(final: Path, staging: Path | None = None) -> Path:
+    """A unique file to write ``final`` to before ``os.replace``: in ``staging`` when given,
+    else beside ``final`` (same suffix, so a browser still knows ``.tmp-x-123.html`` for HTML)."""
+    folder = staging or final.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{final.stem}-", suffix=final.suffix, dir=folder)
     os.close(fd)
     os.chmod(tmp, 0o644)
     return Path(tmp)
+
+
+def sweep(out: Path) -> Path:
+    """Empty the output folder's staging folder (what a killed build left) and return it.
+
+    Also removes temporary files that older versions wrote beside the outputs. Call only
+    while holding the :class:`BuildLock`.
+    """
+    staging = out / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    for leftover in out.glob(".tmp-*"):
+        leftover.unlink(missing_ok=True)
+    for leftover in out.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    for leftover in out.glob(".*.link"):  # a symbolic link being swapped (editions)
+        leftover.unlink(missing_ok=True)
+    staging.mkdir(mode=0o700, exist_ok=True)
+    return staging
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:
@@ -91,13 +121,59 @@ def data_files(root: Path, tables: set[str] | None, descriptor: Path) -> list[Pa
     return files
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The previous build's manifest; a missing or corrupt one is an empty manifest."""
+def read_manifest(folder: Path, warn: bool = False) -> dict[str, Any]:
+    """The previous build's manifest, every record checked; a missing or corrupt one is empty.
+
+    A record is kept only if its id is a brief id and its outputs are plain file names in
+    the folder (``outlook.html``): a hand-edited or crafted manifest can never put a path, a
+    ``javascript:`` link or another folder's file into the index. With ``warn``, what was
+    dropped is logged (the manifest is then rebuilt by this build).
+    """
+    path = folder / MANIFEST
     try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) and isinstance(data.get("briefs"), list) else {"briefs": []}
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return {"briefs": []}
+    except (OSError, ValueError) as exc:
+        if warn:
+            log.warning("%s could not be read (%s); it is rebuilt by this build, and every brief "
+                        "is treated as new.", path, exc)
+        return {"briefs": []}
+    if not isinstance(data, dict) or not isinstance(data.get("briefs"), list):
+        if warn:
+            log.warning("%s is not a briefkit manifest; it is rebuilt by this build.", path)
+        return {"briefs": []}
+    records = []
+    for record in data["briefs"]:
+        clean = _clean_record(record)
+        if clean is None:
+            if warn:
+                log.warning("%s: dropped a record that is not a valid brief record: %.80r", path, record)
+            continue
+        if warn and clean.get("outputs") != record.get("outputs"):
+            log.warning("%s: brief %r: dropped output entries that are not plain file names in the "
+                        "folder.", path, clean["id"])
+        records.append(clean)
+    return {**data, "briefs": records}
+
+
+def _clean_record(record: Any) -> dict | None:
+    from .catalogue import ID_PATTERN
+
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not ID_PATTERN.match(record["id"]):
+        return None
+    for key, value in record.items():
+        if not isinstance(key, str) or not isinstance(value, (str, int, float, bool, type(None), dict, list)):
+            return None
+    outputs = record.get("outputs")
+    if outputs is None:
+        return record
+    if not isinstance(outputs, dict):
+        return {**record, "outputs": {}}
+    kept = {fmt: name for fmt, name in outputs.items()
+            if isinstance(fmt, str) and isinstance(name, str) and OUTPUT_NAME.match(name)
+            and name.startswith(record["id"] + ".") and name.endswith("." + fmt)}
+    return {**record, "outputs": kept}
 
 
 class BuildLock:
@@ -114,8 +190,15 @@ class BuildLock:
     def __enter__(self) -> "BuildLock":
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path, "a+")
+        except OSError as exc:
+            raise OutputFolderError(
+                f"Cannot write to the output folder {self.path.parent} ({exc.strerror or exc}). "
+                "Make it writable by the user running the build (chown or chmod), free some space "
+                "if the disk is full, or pass --output DIR."
+            ) from exc
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -123,10 +206,17 @@ class BuildLock:
             pid = fh.read().strip() or "unknown"
             fh.close()
             raise BuildLockedError(str(self.path.parent), pid) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+        except OSError as exc:  # e.g. a read-only or full filesystem: opened, but not written
+            fh.close()
+            raise OutputFolderError(
+                f"Cannot write to the output folder {self.path.parent} ({exc.strerror or exc}). "
+                "Make it writable by the user running the build, or free some space, then try again."
+            ) from exc
         self._fh = fh
         return self
 

@@ -21,7 +21,6 @@ parameters, either as separate entries or through ``each:``::
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 from dataclasses import dataclass, field
@@ -30,12 +29,14 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from . import markings
-from .errors import CatalogueError
+from .errors import CatalogueError, did_you_mean
 
 FORMATS = ("html", "pdf")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 BRIEF_KEYS = {"id", "title", "subtitle", "notebook", "parameters", "formats", "marking", "audience", "each"}
 ITEM_KEYS = BRIEF_KEYS - {"each", "notebook"}
+PACK_KEYS = {"title", "publisher", "output", "data", "code", "defaults"}
+DEFAULT_KEYS = {"marking", "formats", "audience"}
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,7 @@ class Pack:
 
 
 def _unknown_id_message(given: str, ids: list[str]) -> str:
-    close = difflib.get_close_matches(given, ids, n=3, cutoff=0.5)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    hint = did_you_mean(given, ids, n=3, cutoff=0.5, quote=False)
     return (
         f"No brief matches {given!r} in pack.yml.{hint} "
         "Run: python build.py --list to see every brief id."
@@ -122,9 +122,16 @@ def load(path: str | Path = "pack.yml") -> Pack:
     if not isinstance(raw, dict) or not isinstance(raw.get("briefs"), list):
         raise CatalogueError(f"{path}: expected a mapping with a 'briefs:' list. See README.md, 'The catalogue'.")
 
-    settings = raw.get("pack") or {}
-    defaults = settings.get("defaults") or {}
     root = path.resolve().parent
+    settings = _mapping(raw.get("pack"), f"{path}: 'pack:'")
+    _known_keys(settings, PACK_KEYS, f"{path}: 'pack:'")
+    defaults = _mapping(settings.get("defaults"), f"{path}: 'pack: defaults:'")
+    _known_keys(defaults, DEFAULT_KEYS, f"{path}: 'pack: defaults:'")
+    if not raw["briefs"]:
+        raise CatalogueError(
+            f"{path}: 'briefs:' is empty, so there is nothing to build (and the last build's "
+            "manifest is kept). Add a brief; see README.md, 'The catalogue'."
+        )
     briefs: list[Brief] = []
     for number, entry in enumerate(raw["briefs"], start=1):
         briefs.extend(_expand(entry, number, defaults, root, path))
@@ -138,16 +145,53 @@ def load(path: str | Path = "pack.yml") -> Pack:
                 "unique. Give one of them another id (with each:, put a {parameter} in the id)."
             )
         seen[key] = 1
+    code = settings.get("code") or []
+    if not isinstance(code, list):
+        raise CatalogueError(f"{path}: 'pack: code:' must be a list of folders or files, e.g. [security_pack].")
+    output = _inside(root, settings.get("output", "briefs"), f"{path}: 'pack: output:'")
+    if output == root:
+        raise CatalogueError(f"{path}: 'pack: output:' must be a folder of its own inside the pack, "
+                             "not the pack's root (e.g. output: briefs).")
     return Pack(
         root=root,
         title=str(settings.get("title", "Briefing pack")),
         publisher=str(settings.get("publisher", "")),
-        output=Path(settings.get("output", "briefs")),
+        output=output.relative_to(root),
         briefs=tuple(briefs),
         source=path,
-        data=root / str(settings.get("data", "data/datapackage.yaml")),
-        code=tuple(root / str(p) for p in settings.get("code", [])),
+        data=_inside(root, settings.get("data", "data/datapackage.yaml"), f"{path}: 'pack: data:'"),
+        code=tuple(_inside(root, p, f"{path}: 'pack: code:'") for p in code),
     )
+
+
+def _mapping(value: Any, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CatalogueError(f"{where} must be a mapping of key: value, not {type(value).__name__}.")
+    return value
+
+
+def _known_keys(mapping: dict, allowed: set[str], where: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            raise CatalogueError(
+                f"{where} has an unknown key {key!r}.{did_you_mean(str(key), allowed)} "
+                f"Allowed: {', '.join(sorted(allowed))}. A misspelt key would otherwise be ignored."
+            )
+
+
+def _inside(root: Path, value: Any, where: str) -> Path:
+    """``value`` (a path relative to the pack) resolved, refused unless it stays inside the pack."""
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogueError(f"{where}: expected a path inside the pack, got {value!r}.")
+    resolved = (root / value).resolve()
+    if not resolved.is_relative_to(root):
+        raise CatalogueError(
+            f"{where} {value!r} resolves to {resolved}, outside the pack ({root}). Paths in pack.yml "
+            "must stay inside the pack's folder (no '..', absolute paths or links leading out)."
+        )
+    return resolved
 
 
 def _expand(entry: Any, number: int, defaults: dict, root: Path, path: Path) -> list[Brief]:
@@ -203,12 +247,15 @@ def _brief(entry: dict, where: str, defaults: dict, root: Path) -> Brief:
             f"{where}: id {brief_id!r} must be lower-case letters, digits and hyphens "
             "(it names the output files)."
         )
-    notebook = (root / str(entry["notebook"])).resolve()
-    if not notebook.is_file():
+    notebook = _inside(root, entry["notebook"], f"{where} ({brief_id}): notebook")
+    if notebook.suffix != ".ipynb" or not notebook.is_file():
         raise CatalogueError(f"{where} ({brief_id}): notebook {entry['notebook']} does not exist.")
     formats = entry.get("formats", defaults.get("formats", list(FORMATS)))
     if isinstance(formats, str):
         formats = [formats]
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        raise CatalogueError(f"{where} ({brief_id}): formats {formats!r} must be a list such as [html, pdf]; "
+                             f"allowed: {', '.join(FORMATS)}.")
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise CatalogueError(f"{where} ({brief_id}): formats {formats!r}; allowed: {', '.join(FORMATS)}.")

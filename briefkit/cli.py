@@ -12,13 +12,13 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import BriefkitError
+from .errors import BriefkitError, BuildInterrupted
 
 EPILOG = """\
 examples:
   python build.py                          build every brief whose inputs changed
   python build.py --only outlook --only 'threat-*' --format pdf
-  python build.py -p threat-cyber.since=2000 --force
+  python build.py -p 'region-*.since=2000' --force
   python build.py --check                  validate data and catalogue, build nothing
   python build.py --edition                dated edition for cron/CI (briefs/editions/DATE/)
 
@@ -40,7 +40,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", action="append", choices=("html", "pdf"), dest="formats",
                    help="output format; repeatable (default: the formats each brief lists, html and pdf)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="ID.NAME=VALUE",
-                   help="override a parameter for this run; ID may be a glob (e.g. -p 'threat-*.since=2000')")
+                   help="override a parameter for this run; ID may be a glob, which sets it on the matching briefs that "
+                   "declare it (e.g. -p 'peace-*.since=2000')")
     p.add_argument("--list", action="store_true", help="print the catalogue (id, title, notebook, parameters) and exit")
     p.add_argument("--check", action="store_true", help="validate the catalogue, parameters and data; build nothing")
     p.add_argument("--force", action="store_true", help="rebuild even briefs whose inputs are unchanged")
@@ -84,17 +85,36 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         print("build.py: --jobs must be 1 or more", file=sys.stderr)
         return 2
+    if args.timeout < 1:
+        print(f"build.py: --timeout {args.timeout}: give the per-cell time limit in seconds, 1 or more "
+              "(there is no way to turn the limit off).", file=sys.stderr)
+        return 2
     try:
         return _run(args)
+    except BuildInterrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        _exit_now(exc.exit_code)
+        return exc.exit_code
     except BriefkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # e.g. `python build.py --list | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print("interrupted: briefs/ holds only complete files from before or from this run", file=sys.stderr)
+    except KeyboardInterrupt:  # before the build started (catalogue, --list)
+        print("interrupted: nothing was built", file=sys.stderr)
         return 130
+
+
+def _exit_now(code: int) -> None:
+    """After an interrupt, leave at once: the build has cleaned up, and a worker thread still
+    waiting on a dead kernel or browser must not hold the exit."""
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _run(args) -> int:
@@ -102,9 +122,11 @@ def _run(args) -> int:
     from .build import Options, build
     from .parameters import parse_overrides
 
-    pack = catalogue.load(args.pack)
+    pack = catalogue.load(_catalogue_path(args.pack))
     if args.list:
         return _list(pack)
+    if args.chromium:
+        _browser_given(args.chromium)
     opts = Options(
         only=args.only,
         formats=tuple(args.formats or ("html", "pdf")),
@@ -122,6 +144,32 @@ def _run(args) -> int:
     report = build(pack, opts)
     _summary(report)
     return report.exit_code
+
+
+def _catalogue_path(given: str) -> Path:
+    """``--pack`` as given; the default ``pack.yml`` is looked for here and in the folders above,
+    so build.py works from any folder inside the pack (e.g. notebooks/)."""
+    path = Path(given)
+    if given != "pack.yml" or path.is_file():
+        return path
+    here = Path.cwd().resolve()
+    for folder in here.parents:
+        if (folder / "pack.yml").is_file():
+            return folder / "pack.yml"
+    return path
+
+
+def _browser_given(path: str) -> None:
+    """``--chromium PATH`` must name a browser that exists: never fall back silently."""
+    import shutil
+
+    found = shutil.which(path)
+    if not found or not os.access(found, os.X_OK):
+        raise BriefkitError(
+            f"--chromium {path}: no such executable. Give the path of a Chromium or Chrome binary "
+            "(e.g. /usr/bin/chromium), or leave --chromium out to use $BRIEFKIT_CHROMIUM, Playwright's "
+            "browser or the system's chromium."
+        )
 
 
 def _edition_date(args) -> str:
@@ -159,8 +207,10 @@ def _list(pack) -> int:
 
 def _check(pack, opts) -> int:
     from .build import check
+    from .parameters import check_overrides
 
     briefs = pack.select(opts.only)
+    check_overrides(pack.briefs, opts.overrides)
     check(pack, briefs, opts)
     print(f"ok: {len(briefs)} brief(s) and the data package are valid; nothing was built.")
     return 0

@@ -7,7 +7,9 @@
     ├── BriefExecutionError          a notebook raised while executing (carries brief, cell, exception)
     ├── RenderError                  HTML or PDF could not be produced
     │   └── BrowserNotFoundError     no Chromium to print PDFs with
-    └── BuildLockedError             another build holds the output folder
+    ├── BuildLockedError             another build holds the output folder
+    ├── OutputFolderError            the output folder is outside the pack, unsafe or not writable
+    └── BuildInterrupted             Ctrl-C or SIGTERM: exit 130 or 143, nothing half-written kept
 
 Exit codes: 2 for anything found before a kernel starts (catalogue, parameters, data),
 1 for a brief that failed while the others built.
@@ -15,7 +17,16 @@ Exit codes: 2 for anything found before a kernel starts (catalogue, parameters, 
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+
+def did_you_mean(word: str, choices: Iterable, n: int = 1, cutoff: float = 0.6, quote: bool = True) -> str:
+    """`` Did you mean 'x'?`` for the closest of ``choices`` to ``word``, or ``""``."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=n, cutoff=cutoff)
+    shown = [repr(c) if quote else c for c in close]
+    return f" Did you mean {', '.join(shown)}?" if close else ""
 
 
 class BriefkitError(Exception):
@@ -77,9 +88,18 @@ class BriefExecutionError(BriefkitError):
     ename: str
     evalue: str
     executed_notebook: str
+    kernel_started: bool = True
     exit_code: int = field(default=1, repr=False)
 
     def __post_init__(self) -> None:
+        if not self.kernel_started:
+            super().__init__(
+                f"Brief '{self.brief_id}': the Jupyter kernel could not start ({self.ename}: {self.evalue}); "
+                "no cell of the notebook ran. Check that the pack's environment is installed (make "
+                "briefs), that the user running the build can write the pack's .cache/ folder, and "
+                f"the kernel's log beside {self.executed_notebook}."
+            )
+            return
         cell = f"cell {self.cell_index}" if self.cell_index is not None else "a cell"
         super().__init__(
             f"Brief '{self.brief_id}' failed in {cell} ({self.ename}: {self.evalue}). "
@@ -119,4 +139,23 @@ class BuildLockedError(BriefkitError):
             f"Another build (process {pid}) is writing {folder}. Wait for it to finish, "
             "or pass --wait to queue behind it. If no such process is running, delete "
             f"{folder}/.build.lock and try again."
+        )
+
+
+class OutputFolderError(BriefkitError):
+    """The output folder cannot be used: outside the pack where not allowed, unsafe, or read-only."""
+
+
+class BuildInterrupted(BriefkitError):
+    """The build was stopped by Ctrl-C (exit 130) or SIGTERM (exit 143)."""
+
+    def __init__(self, signum: int):
+        import signal
+
+        self.exit_code = 128 + signum
+        name = signal.Signals(signum).name
+        super().__init__(
+            f"interrupted by {name}: running kernels were stopped and queued briefs cancelled; "
+            "the output folder holds only complete files, from before or from this run. "
+            "Run the build again to finish it."
         )

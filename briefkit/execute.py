@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from .catalogue import Brief
@@ -12,41 +13,95 @@ START_TIMEOUT = 60
 
 
 ZYGOTE = None  # set by the build to a started briefkit.zygote.Zygote; None launches normally
+_RUNNING: set = set()  # kernel managers whose kernels are alive, for kill_running()
+_RUNNING_LOCK = threading.Lock()
 
 
-def _kernel_manager_class(log_path: Path):
+def kill_running() -> int:
+    """Kill every kernel this process started that is still running (Ctrl-C, SIGTERM).
+
+    Returns how many were killed. Their briefs then fail at once (the kernel died), so a
+    stopping build does not wait for cells to finish.
+    """
+    import os
+    import signal
+
+    with _RUNNING_LOCK:
+        managers = list(_RUNNING)
+    killed = 0
+    for km in managers:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        pid = getattr(process, "pid", None)
+        if not pid:
+            continue
+        try:
+            os.killpg(pid, signal.SIGKILL)  # kernels lead their own session (setsid)
+        except OSError:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                continue
+        killed += 1
+    return killed
+
+
+def _kernel_manager_class(log_path: Path, env: dict | None = None, runtime_dir: str | None = None):
+    """A kernel manager class for one brief: IPC sockets in ``runtime_dir``, the kernel's own
+    output to ``log_path``, and ``env`` as the kernel's whole environment (None: inherit)."""
     import os
     import sys
+    import tempfile
     import uuid
 
     from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.paths import jupyter_runtime_dir
+
+    runtime = runtime_dir or tempfile.gettempdir()
 
     class IPCKernelManager(AsyncKernelManager):
         """A kernel manager whose kernel listens on Unix sockets, not TCP ports.
 
         The socket path is absolute: the kernel runs in the notebook's folder, the client here.
+        The connection file lives beside the sockets, so nothing is written under $HOME
+        (a service user's HOME may not be writable).
         """
 
+        any_started = False  # set once this brief's kernel is up (see _started)
+
         def __init__(self, **kwargs):
+            os.makedirs(runtime, mode=0o700, exist_ok=True)
+            name = f"bk-{uuid.uuid4().hex[:12]}"
             kwargs.setdefault("transport", "ipc")
-            runtime = jupyter_runtime_dir()
-            os.makedirs(runtime, exist_ok=True)
-            kwargs.setdefault("ip", os.path.join(runtime, f"bk-{uuid.uuid4().hex[:12]}"))
+            kwargs.setdefault("ip", os.path.join(runtime, name))
+            kwargs.setdefault("connection_file", os.path.join(runtime, f"{name}.json"))
             super().__init__(**kwargs)
 
         async def _async_start_kernel(self, **kw):
             # The kernel process's own stdout/stderr (start-up noise, crashes) go to a log
             # beside the executed notebook rather than onto the build's terminal.
+            if env is not None:
+                kw["env"] = dict(env)
             log = open(log_path, "wb")
             kw.setdefault("stdout", log)
             kw.setdefault("stderr", log)
+            with _RUNNING_LOCK:
+                _RUNNING.add(self)
             try:
-                return await super()._async_start_kernel(**kw)
+                result = await super()._async_start_kernel(**kw)
             finally:
                 log.close()  # the child keeps its own descriptor
+            IPCKernelManager.any_started = True
+            return result
 
         start_kernel = _async_start_kernel
+
+        async def _async_shutdown_kernel(self, *args, **kw):
+            try:
+                return await super()._async_shutdown_kernel(*args, **kw)
+            finally:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(self)
+
+        shutdown_kernel = _async_shutdown_kernel
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             zygote = ZYGOTE
@@ -70,16 +125,22 @@ def _kernel_manager_class(log_path: Path):
     return IPCKernelManager
 
 
-def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT):
+def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT, env: dict | None = None,
+            runtime_dir: str | None = None, log_path: Path | None = None, shown_as: str | None = None):
     """Run ``brief``'s notebook with its parameters; write the executed copy to ``output``.
 
     Returns the executed notebook. A failing cell raises :class:`BriefExecutionError`; the
-    executed notebook, with papermill's error banner, is left at ``output`` for the analyst.
+    executed notebook, with papermill's error banner, is left at ``output`` for the analyst
+    (``shown_as`` is the path the error message names, when the build moves it there).
+    ``env`` is the kernel's environment (the build adds ``BRIEFKIT_MARKING``: the brief's
+    marking, which the kernel-side data API enforces as the ceiling).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     output.parent.mkdir(parents=True, exist_ok=True)
+    manager = _kernel_manager_class(log_path or output.with_suffix(".kernel.log"), env, runtime_dir)
+    shown_as = shown_as or str(output)
     try:
         return papermill.execute_notebook(
             str(brief.notebook),
@@ -93,7 +154,7 @@ def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT):
             # Papermill's cwd= changes the process's directory, which is not safe with
             # concurrent briefs; nbclient starts the kernel in this folder instead.
             resources={"metadata": {"path": str(brief.notebook.parent)}},
-            kernel_manager_class=_kernel_manager_class(output.with_suffix(".kernel.log")),
+            kernel_manager_class=manager,
             shutdown_kernel="immediate",  # the kernel is thrown away: no need to wait for a clean exit
         )
     except PapermillExecutionError as exc:
@@ -102,7 +163,7 @@ def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT):
             cell_index=exc.exec_count,
             ename=exc.ename,
             evalue=_first_line(exc.evalue),
-            executed_notebook=str(output),
+            executed_notebook=shown_as,
         ) from exc
     except Exception as exc:  # kernel died, timed out, could not start
         raise BriefExecutionError(
@@ -110,8 +171,14 @@ def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT):
             cell_index=None,
             ename=type(exc).__name__,
             evalue=_first_line(str(exc)),
-            executed_notebook=str(output),
+            executed_notebook=shown_as,
+            kernel_started=_started(manager),
         ) from exc
+
+
+def _started(manager_class) -> bool:
+    """Did any kernel of this class start? (papermill makes the instance; we only see the class.)"""
+    return bool(getattr(manager_class, "any_started", False))
 
 
 def _first_line(text: str) -> str:

@@ -10,7 +10,6 @@ against those declarations so a wrong value stops the build before execution.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import json
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any, Iterable
 
 from . import markings
 from .catalogue import Brief
-from .errors import ParameterError
+from .errors import ParameterError, did_you_mean
 
 TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
 MARKING = "marking"
@@ -138,6 +137,8 @@ def resolve(brief: Brief, overrides: list[tuple[str, str, str]] = ()) -> Brief:
     for pattern, name, text in overrides:
         if not fnmatch.fnmatchcase(brief.id, pattern):
             continue
+        if name not in decls and name != MARKING and is_glob(pattern):
+            continue  # a glob sets the parameter on the matching briefs that declare it
         decl = decls.get(name) or _unknown(brief, name, decls, "on the command line")
         try:
             values[name] = coerce(text, decl.type)
@@ -155,9 +156,32 @@ def resolve(brief: Brief, overrides: list[tuple[str, str, str]] = ()) -> Brief:
     return Brief(**{**brief.__dict__, "parameters": values, "marking": marking})
 
 
+def is_glob(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*?[")
+
+
+def check_overrides(briefs: Iterable[Brief], overrides: list[tuple[str, str, str]]) -> None:
+    """Every ``-p ID.NAME=VALUE`` must reach a brief: an id (or glob) matching none of the
+    pack's briefs, or a glob whose matching briefs none declares NAME, is an error, not a no-op."""
+    briefs = list(briefs)
+    ids = [b.id for b in briefs]
+    for pattern, name, text in overrides:
+        matched = [b for b in briefs if fnmatch.fnmatchcase(b.id, pattern)]
+        if not matched:
+            raise ParameterError(
+                f"-p {pattern}.{name}={text}: no brief id matches {pattern!r}.{did_you_mean(pattern, ids, n=3, cutoff=0.5)} "
+                "Run: python build.py --list to see every brief id and its parameters."
+            )
+        if name != MARKING and is_glob(pattern) and not any(name in declared(b.notebook) for b in matched):
+            raise ParameterError(
+                f"-p {pattern}.{name}={text}: none of the briefs matching {pattern!r} "
+                f"({', '.join(b.id for b in matched)}) declares a parameter {name!r}. "
+                "Run: python build.py --list to see each brief's parameters."
+            )
+
+
 def _unknown(brief: Brief, name: str, decls: dict[str, Declared], where: str):
-    close = difflib.get_close_matches(name, decls, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
+    hint = did_you_mean(name, decls)
     allowed = ", ".join(f"{d.name}: {d.type}" for d in decls.values())
     raise ParameterError(
         f"Brief '{brief.id}': unknown parameter '{name}' {where}.{hint} "

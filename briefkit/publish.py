@@ -1,19 +1,30 @@
-"""The pack's landing page, ``index.html``: every brief with its marking, date and links."""
+"""The pack's landing page, ``index.html``: every brief with its marking, date and links.
+
+Imports nothing from the build: the build calls in, never the other way round.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Callable
+import datetime as dt
 
 from . import markings
 from .catalogue import Pack
 from .render import TEMPLATES
 
 
-def index_html(
-    pack: Pack, records: list[dict], human_date: Callable[[str], str], editions: list[str] = (), edition: str = ""
-) -> str:
-    """Render the index page. Its own marking is the highest marking of the briefs it lists."""
+def human_date(iso: str) -> str:
+    """'2022-11-30' → '30 November 2022'; other text is returned as given."""
+    try:
+        day = dt.date.fromisoformat(str(iso)[:10])
+    except ValueError:
+        return str(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def index_html(pack: Pack, records: list[dict], editions: list[str] = (), edition: str = "") -> str:
+    """Render the index page. Its own marking is the highest marking of the briefs it lists.
+
+    Links are made only from the records' checked output names (see ``cache.read_manifest``)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
@@ -23,11 +34,3 @@ def index_html(
         pack=pack, records=records, marking=highest, css=css, human_date=human_date, editions=list(editions),
         edition=edition,
     )
-
-
-def editions(out: Path) -> list[str]:
-    """Dated editions under ``out/editions``, newest first."""
-    folder = out / "editions"
-    if not folder.is_dir():
-        return []
-    return sorted((p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)

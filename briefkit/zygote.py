@@ -164,7 +164,8 @@ def _watch_build(pid: int) -> None:
 class Zygote:
     """Start and stop a zygote; ``spawn`` asks it for a kernel process."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict | None = None) -> None:
+        self.env = dict(os.environ if env is None else env)
         self.folder = Path(tempfile.mkdtemp(prefix="bk-zygote-"))
         self.sock = str(self.folder / "z.sock")
         self.proc: subprocess.Popen | None = None
@@ -172,7 +173,7 @@ class Zygote:
         self._ok = False
 
     def start(self) -> "Zygote":
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
+        env = {**self.env, "OPENBLAS_NUM_THREADS": self.env.get("OPENBLAS_NUM_THREADS", "1")}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "briefkit.zygote", self.sock],
             stdin=subprocess.PIPE,
