@@ -31,7 +31,3 @@ def rank(marking: str) -> int:
     """Position of ``marking`` in :data:`ORDER` (0 = UNCLASSIFIED)."""
     return ORDER.index(normalise(marking))
 
-
-def allows(ceiling: str, marking: str) -> bool:
-    """True when material marked ``marking`` may appear in a product whose ceiling is ``ceiling``."""
-    return rank(marking) <= rank(ceiling)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -176,6 +179,81 @@ def test_missing_as_of_and_classification_field_in_descriptor(pack):
     assert any('(as_of of resource "roles") is not a date written YYYY-MM-DD' in m for m in found)
 
 
+# --- files that are not what they claim, and values that must not reach a page -------------
+
+
+def test_a_csv_that_is_a_symlink_out_of_the_pack_is_refused(pack, tmp_path):
+    outside = tmp_path / "outside.csv"
+    shutil.copy(pack / "data" / "roles.csv", outside)
+    with open(outside, "a", encoding="utf-8") as fh:
+        fh.write("leak,space,2020,,Outside secret,UNCLASSIFIED\n")
+    link = pack / "data" / "roles.csv"
+    link.unlink()
+    link.symlink_to(outside)
+    found = messages(pack)
+    assert any(m.startswith("data/roles.csv: is a symbolic link") for m in found), found
+    assert not any("Outside secret" in m for m in found)
+    with pytest.raises(DataValidationError, match="data/roles.csv: is a symbolic link"):
+        data.table("roles")
+
+
+def test_a_symlinked_csv_not_in_the_descriptor_is_refused_too(pack, tmp_path):
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    (pack / "data" / "extra.csv").symlink_to(tmp_path / "x.csv")
+    with pytest.raises(DataValidationError, match="data/extra.csv: is a symbolic link"):
+        data.validate(pack)
+
+
+@pytest.mark.parametrize("path", ["../pack.yml", "/etc/hostname", "sub/../../pack.yml"])
+def test_a_resource_path_outside_data_is_refused(pack, path):
+    replace(pack, "datapackage.yaml", "path: roles.csv", f"path: {path}")
+    found = messages(pack)
+    assert any(f"path {path!r}" in m and "inside data/" in m for m in found), found
+
+
+def test_errors_about_binary_or_huge_files_quote_only_a_short_excerpt(pack):
+    import random
+
+    rng = random.Random(7)
+    blob = bytes(rng.randrange(256) for _ in range(50_000))
+    write(pack, "roles.csv", blob)
+    huge = "SECRETPAYLOAD" * 80_000  # ~1 MB, one line, valid UTF-8
+    write(pack, "threats.csv", huge + "\n" + huge + "\n")
+    found = messages(pack)
+    assert found
+    for message in found:
+        assert len(message) < 400, message[:500]
+        assert "SECRETPAYLOAD" * 6 not in message  # an excerpt of at most ~60 characters
+        assert not any(ord(c) < 32 for c in message), repr(message)
+
+
+@pytest.mark.parametrize("bad, shown", [("\x00", "\\x00"), ("\x1b[31m", "\\x1b[31m"), ("\x7f", "\\x7f"),
+                                        ("\x0b", "\\x0b"), ("\r", "\\r")])
+def test_control_characters_in_a_value_are_reported(pack, bad, shown):
+    replace(pack, "threats.csv", "Terrorism,", f'"Terror{bad}ism",')
+    found = messages(pack)
+    expected = f"""data/threats.csv line 2, column "name": 'Terror{shown}ism"""
+    assert any(m.startswith(expected) and "control character" in m for m in found), found
+    with pytest.raises(DataValidationError):
+        data.table("threats")
+
+
+def test_tabs_and_newlines_in_a_value_are_allowed(pack):
+    replace(pack, "roles.csv", "Incident response", '"Incident\tresponse\nand recovery"')
+    assert messages(pack) == []
+    with open(pack / "data" / "roles.csv", "rb") as fh:
+        crlf = fh.read().replace(b"\n", b"\r\n")
+    write(pack, "roles.csv", crlf)
+    assert messages(pack) == []
+
+
+def test_a_long_bad_value_is_truncated_in_the_message(pack):
+    replace(pack, "threats.csv", "rising,2,", "r" + "x" * 5000 + ",2,")
+    [message] = messages(pack)
+    assert message.startswith("""data/threats.csv line 2, column "trend": 'rxxxx""")
+    assert "is not one of rising, stable, falling" in message and len(message) < 300
+
+
 # --- rules a schema cannot express -----------------------------------------------------------
 
 
@@ -297,6 +375,11 @@ def test_sources_displays_one_bundle_with_html_and_provenance(pack, monkeypatch)
 # --- validation once per build: the cache ----------------------------------------------------
 
 
+def cache_files(root: Path) -> list[Path]:
+    """The validated-data cache entries (not the folder's other files)."""
+    return sorted(p for p in (root / ".cache" / "briefkit").glob("data-*") if p.name != "data-index.json")
+
+
 def count_checks(monkeypatch) -> list:
     calls = []
     real = data.check
@@ -315,7 +398,7 @@ def test_second_load_hits_the_cache(pack, monkeypatch):
     data._LOADED.clear()  # as in a new kernel
     data.table("threats")
     assert len(calls) == 1
-    assert len(list((pack / ".cache" / "briefkit").glob("data-*.pickle"))) == 1
+    assert len(cache_files(pack)) == 1
 
 
 def test_changed_data_is_validated_again(pack, monkeypatch):
@@ -332,12 +415,97 @@ def test_changed_data_is_validated_again(pack, monkeypatch):
 def test_corrupt_cache_is_a_miss(pack, monkeypatch):
     calls = count_checks(monkeypatch)
     data.load(pack)
-    [cached] = (pack / ".cache" / "briefkit").glob("data-*.pickle")
+    [cached] = cache_files(pack)
     cached.write_bytes(b"not a pickle")
     (pack / ".cache" / "briefkit" / "data-index.json").write_text("{broken")
     data._LOADED.clear()
     assert len(data.table("threats")) == 3
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"{", b"[]", b"null", b'{"key": 1}', "\u00e9".encode("latin-1"), b"\x00" * 64,
+    json.dumps({"format": "briefkit-validated-data", "version": 2, "key": "x", "resources": 5}).encode(),
+])
+def test_any_foreign_cache_file_is_a_miss_never_an_error(pack, monkeypatch, content):
+    calls = count_checks(monkeypatch)
+    data.load(pack)
+    for cached in cache_files(pack):
+        cached.write_bytes(content)
+    (pack / ".cache" / "briefkit" / "data-index.json").write_bytes(content)
+    data._LOADED.clear()
+    assert len(data.table("threats")) == 3
+    assert len(calls) == 2
+
+
+class _Plant:
+    """A pickle that, when loaded, creates a marker file: stands for any code at all."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_planted_cache_file_never_runs_code(pack, tmp_path):
+    import pickle
+
+    shutil.copytree(REPO / "tests" / "fixtures" / "pack", pack, dirs_exist_ok=True)  # briefs to --check
+    data.load(pack)
+    marker = tmp_path / "code-ran"
+    evil = pickle.dumps(_Plant(marker))
+    folder = pack / ".cache" / "briefkit"
+    for cached in [*cache_files(pack), folder / "data-index.json"]:
+        cached.write_bytes(evil)
+    key = data.load(pack).key
+    for name in (f"data-{key}.pickle", f"data-{key}.json", "data.pickle"):
+        (folder / name).write_bytes(evil)
+    data._LOADED.clear()
+    assert len(data.table("threats")) == 3
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--check", "--pack",
+                             str(pack / "pack.yml")], capture_output=True, text=True, cwd=pack,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+
+
+def test_a_re_marked_row_with_the_same_size_and_time_is_withheld(pack):
+    path = pack / "data" / "roles.csv"
+    data.load(pack)
+    assert "cyber" in set(data.table("roles")["role_id"])
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    old = "cyber,cyber,2017,2024,Incident response,UNCLASSIFIED"
+    assert old in text
+    path.write_text(text.replace(old, old.replace("UNCLASSIFIED", "CONFIDENTIAL")), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert "cyber" not in set(data.table("roles")["role_id"])  # the same kernel
+    data._LOADED.clear()
+    assert "cyber" not in set(data.table("roles")["role_id"])  # the next brief's kernel
+    assert "cyber" in set(data.table("roles", marking="CONFIDENTIAL")["role_id"])
+
+
+def test_a_file_with_the_same_size_and_time_is_validated_again(pack, monkeypatch):
+    path = pack / "data" / "threats.csv"
+    data.load(pack)
+    before = path.stat()
+    replace(pack, "threats.csv", "rising,2,", "risng!,2,")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    data._LOADED.clear()
+    with pytest.raises(DataValidationError, match="'risng!' is not one of"):
+        data.table("threats")
+
+
+def test_hashing_the_whole_real_package_takes_milliseconds():
+    import time
+
+    data.load(REPO)
+    started = time.perf_counter()
+    for _ in range(10):
+        data.load(REPO)
+    assert (time.perf_counter() - started) / 10 < 0.05
 
 
 # --- finding the pack, scanning notebooks ----------------------------------------------------
@@ -387,14 +555,6 @@ def test_used_tables_is_none_for_a_computed_name(tmp_path):
 ])
 def test_escape_formula(value, expected):
     assert data.escape_formula(value) == expected
-
-
-def test_to_csv_safe_escapes_text_but_not_numbers(tmp_path):
-    df = pd.DataFrame({"=name": ["=HYPERLINK(\"x\")", "ok"], "n": [-1, 2],
-                       "kind": pd.Categorical(["@a", "b"])})
-    out = data.to_csv_safe(df, tmp_path / "out.csv")
-    assert out.read_text(encoding="utf-8").splitlines() == [
-        "'=name,n,kind", '"\'=HYPERLINK(""x"")",-1,\'@a', "ok,2,b"]
 
 
 def test_validate_then_load_checks_once(pack, monkeypatch):
