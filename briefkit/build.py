@@ -148,14 +148,14 @@ def _stem_of(record: dict) -> str:
     return str(record.get("stem") or record.get("id"))
 
 
-def plan(pack: Pack, opts: Options, out: Path | None = None) -> tuple[Path, list[tuple[Brief, str, str]], dict[str, Any]]:
+def plan(pack: Pack, opts: Options, out: Path | None = None, warn: bool = False) -> tuple[Path, list[tuple[Brief, str, str]], dict[str, Any]]:
     """Which briefs need building and why. Cheap: hashes files, imports nothing heavy.
 
     Returns the output folder, a list of (brief, input hash, reason or "" when up to date)
     and the previous manifest's records by output stem. The briefs carry this run's marking.
     """
     out = out or output_folder(pack, opts)
-    previous = {_stem_of(r): r for r in cache.read_manifest(out)["briefs"]}
+    previous = {_stem_of(r): r for r in cache.read_manifest(out, warn)["briefs"]}
     engine = [cache.ENGINE_DIR, *pack.code]
     memo: dict = {}  # each shared file is read and hashed once per build
     planned = []
@@ -238,7 +238,7 @@ def build(pack: Pack, opts: Options) -> Report:
         stack.enter_context(cache.BuildLock(out, wait=opts.wait))
         staging = cache.sweep(out)
         stack.callback(shutil.rmtree, staging, True)
-        _, planned, previous = plan(pack, opts, out)  # again, under the lock: another build may have run
+        _, planned, previous = plan(pack, opts, out, warn=True)  # again, under the lock: another build may have run
         todo = [(b, h, r) for b, h, r in planned if r]
         unchecked = [b for b, _, _ in todo if b.id not in checked]
         if unchecked:

@@ -72,7 +72,13 @@ def sweep(out: Path) -> Path:
         leftover.unlink(missing_ok=True)
     for leftover in out.glob(".*.link"):  # a symbolic link being swapped (editions)
         leftover.unlink(missing_ok=True)
-    staging.mkdir(mode=0o700, exist_ok=True)
+    try:
+        staging.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise OutputFolderError(
+            f"Cannot write to the output folder {out} ({exc.strerror or exc}); nothing was built and "
+            "every previous output was kept. Free some space, or make the folder writable, and try again."
+        ) from exc
     return staging
 
 
@@ -206,23 +212,25 @@ class BuildLock:
             pid = fh.read().strip() or "unknown"
             fh.close()
             raise BuildLockedError(str(self.path.parent), pid) from None
-        try:
+        try:  # the holder's pid, for the message another build shows; the flock is the lock
             fh.seek(0)
             fh.truncate()
             fh.write(str(os.getpid()))
             fh.flush()
-        except OSError as exc:  # e.g. a read-only or full filesystem: opened, but not written
-            fh.close()
-            raise OutputFolderError(
-                f"Cannot write to the output folder {self.path.parent} ({exc.strerror or exc}). "
-                "Make it writable by the user running the build, or free some space, then try again."
-            ) from exc
+        except OSError:  # a full disk: lock without the pid
+            try:
+                fh.truncate(0)
+            except OSError:
+                pass
         self._fh = fh
         return self
 
     def __exit__(self, *exc_info) -> None:
         if self._fh is not None:
-            self._fh.seek(0)
-            self._fh.truncate()
-            self._fh.close()  # closing releases the flock
+            try:
+                self._fh.seek(0)
+                self._fh.truncate()
+                self._fh.close()  # closing releases the flock
+            except OSError:
+                pass
             self._fh = None

@@ -18,7 +18,7 @@ EPILOG = """\
 examples:
   python build.py                          build every brief whose inputs changed
   python build.py --only outlook --only 'threat-*' --format pdf
-  python build.py -p 'region-*.since=2000' --force
+  python build.py -p 'peace-*.since=2000' --force
   python build.py --check                  validate data and catalogue, build nothing
   python build.py --edition                dated edition for cron/CI (briefs/editions/DATE/)
 

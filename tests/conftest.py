@@ -48,3 +48,31 @@ def run_build(pack: Path, *args: str, env: dict | None = None) -> subprocess.Com
 @pytest.fixture
 def tiny_pack(tmp_path: Path) -> Path:
     return copy_pack(tmp_path / "pack")
+
+
+def survivors(marker: str) -> list[str]:
+    """Processes whose environment holds ``marker`` (e.g. ``BRIEFKIT_PACK=/tmp/...``): what a
+    build left running."""
+    wanted = marker.encode()
+    found = []
+    for proc_dir in Path("/proc").glob("[0-9]*"):
+        try:
+            if wanted in (proc_dir / "environ").read_bytes().split(b"\0"):
+                cmd = (proc_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                if not any(line.startswith("State:\tZ") for line in (proc_dir / "status").read_text().splitlines()):
+                    found.append(f"{proc_dir.name} {cmd[:200]}")
+        except OSError:
+            continue
+    return found
+
+
+def tmpfs(folder: Path, size: str = "4m", readonly: bool = False):
+    """Mount a small tmpfs at ``folder`` (a disk that can fill up, or a read-only one), or skip
+    where this machine does not allow mounting. Returns a function that unmounts it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    options = f"size={size}" + (",ro" if readonly else "")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); the test needs root and mount")
+    return lambda: subprocess.run(["umount", "-l", str(folder)], check=False)
