@@ -60,6 +60,18 @@ def withheld_values(root, marking: str) -> list[Withheld]:
 
     limit = markings.rank(marking)
     pkg = data.load(root)
+    cached = _FOUND.get((pkg.key, limit))
+    if cached is None:
+        cached = _FOUND[(pkg.key, limit)] = _withheld(pkg, limit)
+    return list(cached)
+
+
+_FOUND: dict[tuple[str, int], list[Withheld]] = {}  # (data key, marking rank) -> values
+
+
+def _withheld(pkg, limit: int) -> list[Withheld]:
+    from briefkit import data
+
     state = pkg._state
     tables = []
     for res in state.descriptor:
