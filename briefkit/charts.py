@@ -18,7 +18,6 @@ inline backend never shows them a second time.
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ import matplotlib as mpl
 import matplotlib.style  # noqa: F401  (makes mpl.style available)
 import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -59,6 +59,7 @@ _SVG_RC = {
     "svg.fonttype": "path",  # glyphs as paths: identical in every browser and in the PDF
     "svg.hashsalt": "briefkit",  # stable clip-path and marker ids
     "svg.id": None,
+    "text.parse_math": False,  # tick labels made at draw time are data too
 }
 
 
@@ -542,10 +543,16 @@ def render_svg(fig: Figure) -> str:
     return buf.getvalue()
 
 
-def figure_html(fig: Figure, alt: str, source: str, caption: str | None = None) -> str:
-    """The pack's figure markup for ``fig``: inline SVG with alt text, caption and source."""
-    alt = " ".join(str(alt or "").split())
-    source = " ".join(str(source or "").split())
+def figure_html(fig: Figure, alt: str, source: str, caption: str | None = None) -> Markup:
+    """The pack's figure markup for ``fig``: inline SVG with alt text, caption and source.
+
+    ``alt``, ``source`` and ``caption`` are text, escaped here (``source`` and ``caption`` may
+    also be engine ``Markup``; alt text is always plain text). Matplotlib draws the chart's own
+    text as paths and escapes the comment naming each one; house style keeps data out of
+    mathtext (``text.parse_math: False``).
+    """
+    alt = " ".join((alt.striptags() if isinstance(alt, Markup) else str(alt or "")).split())
+    source = Markup(" ").join(source.split()) if isinstance(source, Markup) else " ".join(str(source or "").split())
     if not alt:
         raise ValueError("Every chart needs alternative text: pass alt='Line chart of ... showing ...'.")
     if not source:
@@ -581,14 +588,15 @@ def figure_html(fig: Figure, alt: str, source: str, caption: str | None = None) 
     )
     svg = re.sub(
         r"(<svg\b[^>]*>)",
-        lambda m: f'{m.group(1)}\n <title id="{title_id}">{html.escape(alt)}</title>',
+        lambda m: f'{m.group(1)}\n <title id="{title_id}">{escape(alt)}</title>',
         svg,
         count=1,
     )
-    cap = f'<span class="bk-caption">{html.escape(caption)}</span>' if caption else ""
-    return (
+    cap = Markup('<span class="bk-caption">{}</span>').format(caption) if caption else ""
+    # The SVG is Matplotlib's own markup (its text escaped by Matplotlib); the rest is escaped here.
+    return Markup(
         f'<figure class="bk-figure">\n{svg.strip()}\n'
-        f'<figcaption>{cap}<span class="bk-source">Source: {html.escape(source)}</span>'
+        f'<figcaption>{cap}<span class="bk-source">Source: {escape(source)}</span>'
         "</figcaption>\n</figure>"
     )
 

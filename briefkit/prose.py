@@ -1,12 +1,25 @@
-"""Prose, key points and tables for briefings, with every data value escaped.
+"""Prose, key points and tables for briefings: data is never markup.
 
-The template of :func:`md` is trusted Markdown written by the analyst; the values are data and
-are never interpreted: a ``<script>``, ``**`` or ``[x](y)`` in a data field shows up literally.
-This works by formatting the template with placeholder tokens, rendering the Markdown, and only
-then putting the HTML-escaped values in place of the tokens, so values never reach the Markdown
-parser at all::
+Markup safety is by type, as in Jinja: text that is already safe HTML is a
+:class:`markupsafe.Markup`, made only by the engine itself (this module, ``charts``, the
+template); every other ``str`` that reaches HTML is data and is escaped. Every function here
+that returns HTML returns ``Markup``; the helpers that turn data into text (``fmt_*``,
+``plural``, and the content side's sentence builders) return plain ``str``, which the sinks
+escape.
+
+The template of :func:`md` is written by the analyst, as a string literal in the notebook. A
+plain ``str`` template is Markdown whose HTML special characters show literally (no raw HTML,
+links only to http, https and mailto, no images); its ``{fields}`` take values, which are data
+and are never interpreted: a ``<script>``, ``**``, ``[x](y)`` or ``{0}`` in a value shows up
+literally. This works by formatting the template with placeholder tokens, rendering the
+Markdown, and only then putting the HTML-escaped values in place of the tokens, so values never
+reach the Markdown parser or ``str.format``::
 
     md("The level has been **{level}** since {date}.", level=row.level, date=fmt_date(row.since))
+
+Never pass data as the template (``md(sentence + "...")``): pass it as a value
+(``md("{sentence} ...", sentence=...)``). A ``Markup`` template is trusted HTML (no Markdown);
+without values it is used as it is, never formatted again.
 
 Each ``show``-style function displays HTML in the notebook and returns ``None`` (so a call at the
 end of a cell is not displayed twice); the ``*_html`` twins return the markup for tests and
@@ -20,31 +33,24 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
+from markupsafe import Markup
+from markupsafe import escape as _escape
 
 MISSING = "\u2014"  # em dash for a value the data does not have
 UNVERIFIED_TITLE = "Not confirmed against an authoritative source; treat with caution"
 
 
-class Safe(str):
-    """Text that is already safe HTML (made by briefkit itself); :func:`md` inserts it as is."""
-
-    __slots__ = ()
-
-
-def escape(value: Any) -> str:
-    """``value`` as text safe to put in HTML (``Safe`` values pass through)."""
-    if isinstance(value, Safe):
-        return str(value)
-    return html.escape("" if value is None else str(value), quote=True)
+def escape(value: Any) -> Markup:
+    """``value`` as markup safe to put in HTML: text is escaped, ``Markup`` passes through."""
+    return Markup("") if value is None else _escape(value)
 
 
-def unverified_flag(title: str = UNVERIFIED_TITLE) -> Safe:
+def unverified_flag(title: str = UNVERIFIED_TITLE) -> Markup:
     """The pack's visible "unverified" marker, for prose or tables."""
-    return Safe(
-        f'<span class="bk-unverified" title="{html.escape(title)}">unverified</span>'
-    )
+    return Markup('<span class="bk-unverified" title="{}">unverified</span>').format(title)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -53,7 +59,7 @@ def _is_missing(value: Any) -> bool:
     """True for None, NaN, NaT and pandas NA (and False for any text, even empty)."""
     if value is None:
         return True
-    if isinstance(value, str | bytes | Safe):
+    if isinstance(value, str | bytes):
         return False
     try:
         result = pd.isna(value)
@@ -121,13 +127,23 @@ def fmt_date(value: Any, precision: str = "day") -> str:
 
 
 def fmt_list(items: Iterable[Any], conjunction: str = "and") -> str:
-    """``["a", "b", "c"] -> "a, b and c"`` (NZ style: no serial comma)."""
-    words = [str(i) for i in items if not _is_missing(i) and str(i) != ""]
+    """``["a", "b", "c"] -> "a, b and c"`` (NZ style: no serial comma).
+
+    Text items give text; if any item is ``Markup`` the result is ``Markup`` (the other items
+    escaped), so markup is never flattened into text and escaped twice.
+    """
+    items = [i for i in items if not _is_missing(i) and str(i) != ""]
+    if any(isinstance(i, Markup) for i in items):
+        words: list = [escape(i) for i in items]
+        join, last = Markup(", ").join, Markup(" {} ").format(conjunction)
+    else:
+        words = [str(i) for i in items]
+        join, last = ", ".join, f" {conjunction} "
     if not words:
         return ""
     if len(words) == 1:
         return words[0]
-    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+    return join(words[:-1]) + last + words[-1]
 
 
 def plural(count: Any, singular: str, plural_form: str | None = None) -> str:
@@ -141,15 +157,21 @@ def plural(count: Any, singular: str, plural_form: str | None = None) -> str:
 
 _TOKEN = "ZqBkV{}VkBqZ"
 _TOKEN_RE = re.compile(r"ZqBkV(\d+)VkBqZ")
+#: Link schemes a template may use; anything else (javascript:, data:, file:, ...) becomes "#".
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_BLOCK_RE = re.compile(r"^\s*<(p|div|ul|ol|dl|table|section|figure|blockquote|h[1-6]|pre|hr)\b", re.I)
 
 
 class _Collector(string.Formatter):
+    """Formats a template with a token in place of each value, keeping the escaped values."""
+
     def __init__(self) -> None:
-        self.values: list[str] = []
+        self.values: list[Markup] = []
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Safe) and not format_spec:
-            text = str(value)
+        if isinstance(value, Markup):
+            text = Markup(format(str(value), format_spec)) if format_spec else value
         else:
             if _is_missing(value) and not format_spec:
                 value = MISSING
@@ -157,51 +179,95 @@ class _Collector(string.Formatter):
         self.values.append(text)
         return _TOKEN.format(len(self.values) - 1)
 
+    def fill(self, template: str, values: Mapping[str, Any]) -> str:
+        """``template`` with a token for each field (``str.format`` applies to the template only)."""
+        if "ZqBkV" in template:
+            raise ValueError("The template contains briefkit's reserved placeholder text 'ZqBkV'.")
+        try:
+            return self.vformat(template, (), values)
+        except (KeyError, IndexError) as exc:
+            raise KeyError(
+                f"The prose template uses {{{exc.args[0] if isinstance(exc, KeyError) else '0'}}} but no value "
+                "was given for it: name every field and pass a value for it, e.g. "
+                "md('The level is {level}.', level=...). Data is a value, never part of the template."
+            ) from exc
 
-def _markdown() -> Callable[[str], str]:
+    def put(self, marked: str) -> Markup:
+        """``marked`` (markup with tokens) with the escaped values in place of the tokens."""
+        return Markup(_TOKEN_RE.sub(lambda m: self.values[int(m.group(1))], marked))
+
+
+def _url_is_safe(url: str) -> bool:
+    """True for a relative URL or one whose scheme is in :data:`SAFE_SCHEMES`."""
+    # What a browser would see: entities and %-escapes decoded, control characters and
+    # whitespace (which browsers drop inside a scheme, "java\tscript:") removed.
+    text = re.sub(r"[\x00-\x20\x7f]+", "", html.unescape(unquote(url))).lower()
+    match = _SCHEME_RE.match(text)
+    return match is None or match.group(1) in SAFE_SCHEMES
+
+
+def _markdown(collector: _Collector) -> Callable[[str], str]:
+    """A Markdown renderer that escapes raw HTML, keeps safe links only and fetches no images."""
     import mistune
 
-    return mistune.create_markdown(escape=False, plugins=["strikethrough"])
+    class Renderer(mistune.HTMLRenderer):
+        def sanitize_url(self, url: str) -> str:
+            # A value may stand in the URL: check the URL as it will be once the value is put in.
+            filled = _TOKEN_RE.sub(lambda m: str(collector.values[int(m.group(1))].unescape()), url)
+            return url if _url_is_safe(filled) else "#"
+
+        def image(self, text: str, url: str, title: str | None = None) -> str:
+            return text  # a brief is self-contained: charts go through bk.chart, never a URL
+
+    return mistune.create_markdown(escape=True, renderer=Renderer(escape=True), plugins=["strikethrough"])
 
 
-def md_html(template: str, /, **values: Any) -> str:
-    """Render trusted Markdown ``template`` with escaped ``values`` to HTML."""
-    if "ZqBkV" in template:
-        raise ValueError("The template contains briefkit's reserved placeholder text 'ZqBkV'.")
+def md_html(template: str, /, **values: Any) -> Markup:
+    """Render Markdown ``template`` with escaped ``values`` to HTML (see the module docstring).
+
+    A plain ``str`` template: Markdown, its own HTML shown literally. A ``Markup`` template:
+    trusted HTML, no Markdown; formatted only when values are given.
+    """
     collector = _Collector()
-    try:
-        filled = collector.vformat(template, (), values)
-    except KeyError as exc:
-        raise KeyError(
-            f"The prose template uses {{{exc.args[0]}}} but no value was given for it: "
-            f"pass {exc.args[0]}=... to md()."
-        ) from exc
-    rendered = _markdown()(filled).strip()
-    return _TOKEN_RE.sub(lambda m: collector.values[int(m.group(1))], rendered)
+    if isinstance(template, Markup):
+        body = collector.put(collector.fill(str(template), values)) if values else template
+        return body if _BLOCK_RE.match(body) else Markup("<p>{}</p>").format(body)
+    if not isinstance(template, str):
+        raise TypeError(
+            f"md() takes the prose template as a string, not {type(template).__name__}: "
+            "md('The figure is {value}.', value=...)."
+        )
+    filled = collector.fill(template, values)
+    return collector.put(_markdown(collector)(filled).strip())
 
 
 def md(template: str, /, **values: Any) -> None:
     """Display Markdown prose in which every ``{value}`` is escaped data.
 
-    Format specs work as in ``str.format`` (``{n:,}``); missing values show as an em dash.
-    Pass ``unverified_flag()`` as a value to show the pack's "unverified" marker.
+    ``template`` is the analyst's literal text (Markdown; its HTML shows literally); data goes
+    in as values, never into the template. Format specs work as in ``str.format`` (``{n:,}``);
+    missing values show as an em dash. Pass ``unverified_flag()`` as a value to show the pack's
+    "unverified" marker.
     """
     from IPython.display import HTML, display
 
     display(HTML(md_html(template, **values)))
 
 
-def key_points_html(points: Sequence[str]) -> str:
-    """The key-points box: 3 to 5 plain-text points, escaped."""
+def key_points_html(points: Sequence[str]) -> Markup:
+    """The key-points box: 3 to 5 points of text (escaped) or engine ``Markup`` (kept)."""
     if isinstance(points, str) or not isinstance(points, Sequence):
         raise ValueError("key_points() takes a list of 3 to 5 strings.")
-    items = [" ".join(str(p).split()) for p in points]
+    items = [
+        Markup(" ").join(p.split()) if isinstance(p, Markup) else escape(" ".join(str(p).split()))
+        for p in points
+    ]
     if not 3 <= len(items) <= 5:
         raise ValueError(f"A brief opens with 3 to 5 key points; {len(items)} were given.")
     if any(not item for item in items):
         raise ValueError("A key point is empty.")
-    lis = "".join(f"<li>{escape(item)}</li>" for item in items)
-    return f'<section class="key-points"><h2>Key points</h2><ul>{lis}</ul></section>'
+    lis = Markup("").join(Markup("<li>{}</li>").format(item) for item in items)
+    return Markup('<section class="key-points"><h2>Key points</h2><ul>{}</ul></section>').format(lis)
 
 
 def key_points(points: Sequence[str]) -> None:
@@ -225,10 +291,14 @@ def _default_header(col: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, Markup) else str(value)
+
+
 def _formatter(series: pd.Series, spec: FormatSpec | None) -> Callable[[Any, Mapping], str]:
     """A function ``(value, row) -> str`` for one column."""
-    if callable(spec):
-        return lambda v, _row: MISSING if _is_missing(v) else str(spec(v))
+    if callable(spec):  # a function may return text (escaped later) or engine Markup (kept)
+        return lambda v, _row: MISSING if _is_missing(v) else _text(spec(v))
     if isinstance(spec, tuple):  # ("date", "precision_column")
         kind, column = spec
         if not str(kind).startswith("date"):
@@ -284,10 +354,10 @@ def table_html(
     unverified_col: str | None = "verified",
     source: str | None = None,
     empty: str | None = None,
-) -> str:
-    """The pack's table markup for ``df`` (see :func:`show_table`)."""
+) -> Markup:
+    """The pack's table markup for ``df`` (see :func:`show_table`); every text is escaped."""
     if len(df) == 0 and empty is not None:
-        return f'<p class="bk-empty">{escape(empty)}</p>'
+        return Markup('<p class="bk-empty">{}</p>').format(empty)
     formats = dict(formats or {})
     if columns is None:
         hidden = {"classification", unverified_col}
@@ -348,22 +418,20 @@ def table_html(
         for j, c in enumerate(cols):
             text = escape(cells_text[j])
             if not numeric[c] and not short[c]:
-                text = text.replace("/", "/<wbr>")  # let "A/B/C" wrap after a slash
+                text = text.replace("/", Markup("/<wbr>"))  # let "A/B/C" wrap after a slash
             if j == flag_at and flagged:
                 text += " " + unverified_flag()
             cells.append(f"<td{cls(c)}>{text}</td>")
         attr = ' class="bk-row-unverified"' if flagged else ""
         body_rows.append(f"<tr{attr}>{''.join(cells)}</tr>")
-    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    src = (
-        f'<p class="bk-source">Source: {escape(source)}</p>'
-        if source else ""
-    )
+    cap = Markup("<caption>{}</caption>").format(caption) if caption else ""
+    src = Markup('<p class="bk-source">Source: {}</p>').format(source) if source else ""
     # A small table is kept on one page (its header never strands at the foot of a page);
     # a table of long text may split between rows rather than leave half a page empty.
     small = len(df) <= KEEP_TOGETHER_ROWS and not any(long_text.values())
     keep = " bk-keep" if small else ""
-    return (
+    # Every piece above is engine markup with each text escaped (escape(), Markup.format).
+    return Markup(
         f'<div class="bk-table-wrap{keep}"><table class="bk-table">{cap}'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body_rows)}</tbody></table>{src}</div>"
     )

@@ -134,10 +134,10 @@ class Printer:
     """One headless Chromium, shared by every PDF of a build. Use as a context manager.
 
     The browser runs under Playwright's async API on a thread of its own, so any thread may
-    call :meth:`pdf` and several PDFs print at once (one page each), while the caller's
-    threads go on executing notebooks. Pages may only load ``file:`` URLs: any other request
-    is blocked and reported, so a brief that would need the network fails loudly instead of
-    printing a broken page.
+    call :meth:`pdf` and several PDFs print at once (one page each, in a context of its own
+    with JavaScript disabled), while the caller's threads go on executing notebooks. Pages may
+    only load ``file:`` URLs: any other request is blocked and reported, so a brief that would
+    need the network fails loudly instead of printing a broken page.
     """
 
     def __init__(self, executable: str | None = None, pages: int = 4):
@@ -219,10 +219,16 @@ class Printer:
                 await route.abort()
 
         async with self._slots:
-            page = await self._browser.new_page()
+            # No script runs in the printing browser, whatever the page holds (the briefs also
+            # carry a Content-Security-Policy that forbids scripts): data that slipped into the
+            # HTML as markup could otherwise rewrite the page, marking included, before printing.
+            context = await self._browser.new_context(java_script_enabled=False)
+            page = await context.new_page()
             try:
                 await page.route("**/*", guard)
                 await page.goto(html_path.resolve().as_uri(), wait_until="load")
+                # Playwright's own evaluation runs through the DevTools protocol, not as page
+                # script, so it still works with the page's JavaScript off.
                 await page.evaluate("document.fonts.ready.then(() => true)")
                 if blocked:
                     raise RenderError(
@@ -231,4 +237,4 @@ class Printer:
                     )
                 await page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4")
             finally:
-                await page.close()
+                await context.close()

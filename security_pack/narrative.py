@@ -3,7 +3,12 @@
 The notebooks write most of their prose themselves from computed values; the sentences here
 are the ones that need a branch (nothing found, a series absent for the years chosen), so the
 branch is tested once instead of living in a notebook. Each returns plain text ("" when there
-is nothing to say); ``bk.key_points`` and ``bk.md`` escape it.
+is nothing to say), never markup: the sentences carry data (mission and threat names), so
+whatever shows them escapes them. Pass one to ``bk.md`` as a value, never as the template::
+
+    bk.md("{footprint} The shares measure ...", footprint=sp.footprint_sentence(footprint, where))
+
+``bk.key_points``, ``bk.show_table`` (``empty=``) and ``bk.md`` values escape plain text.
 """
 
 from __future__ import annotations
