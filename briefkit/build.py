@@ -300,10 +300,8 @@ class _Session:
         with self._lock:
             if marking not in self._withheld:
                 if self.pack.data.exists():
-                    try:  # TODO(trust): provided by briefkit.data (in progress); remove the guard
-                        from .data import withheld_values
-                    except ImportError:
-                        withheld_values = lambda root, marking: []  # noqa: E731
+                    from .withheld import withheld_values
+
                     self._withheld[marking] = withheld_values(self.pack.root, marking)
                 else:
                     self._withheld[marking] = []
@@ -411,27 +409,19 @@ def _scan(session: _Session, brief: Brief, result: Result) -> None:
     withheld = session.withheld(brief.marking)
     if not withheld:
         return
-    import html as html_lib
-
-    from .data import find_withheld
+    from .withheld import find_withheld
 
     found = []
     files = [(fmt, Path(p)) for fmt, p in result.outputs.items()]
     if result.work.get("executed") and Path(result.work["executed"]).exists():
         files.append(("executed notebook", Path(result.work["executed"])))
-    for what, path in files:
+    for what, path in files:  # find_withheld reads HTML- and JSON-escaped text as it is
         if what == "pdf":
             from pypdf import PdfReader
 
             text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
         else:
             text = path.read_text(encoding="utf-8", errors="replace")
-            if what == "html":
-                text += "\n" + html_lib.unescape(text)
-            else:
-                import json
-
-                text += "\n" + json.dumps(json.loads(text), ensure_ascii=False)
         found.extend((what, hit) for hit in find_withheld(text, withheld))
     if found:
         what, hit = found[0]

@@ -42,14 +42,13 @@ from briefkit import markings
 from briefkit.errors import BriefkitError, DataValidationError, Problem
 from briefkit.validate import DATA_DIR, DESCRIPTOR, DataWarning, check
 
-__all__ = ["CEILING_ENV", "DataPackage", "DataWarning", "Problem", "ceiling", "check", "escape_formula",
+__all__ = ["CEILING_ENV", "DataPackage", "DataWarning", "Problem", "ceiling", "check", 
            "find_pack_root", "load", "sources", "table", "used_tables", "validate"]
 
 CACHE_VERSION = 2
 CACHE_DIR = ".cache/briefkit"
 CEILING_ENV = "BRIEFKIT_MARKING"
 PROVENANCE_MIME = "application/vnd.briefkit.provenance+json"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STAMP_FORMAT = "briefkit-validated-data"
 STAMP_MAX_BYTES = 8 * 2**20
 
@@ -165,16 +164,6 @@ def used_tables(notebook_path) -> set[str] | None:
                 return None
             names.add(literal.group(2))
     return names
-
-
-def escape_formula(value):
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-# --- internals -------------------------------------------------------------------------------
 
 
 def _did_you_mean(word, choices) -> str:

@@ -36,21 +36,30 @@ class Declared:
 
 def declared(notebook: Path) -> dict[str, Declared]:
     """The parameters a notebook declares, read with papermill's inspection."""
-    from papermill.inspection import _infer_parameters
-    from papermill.iorw import load_notebook_node
+    from papermill.inspection import inspect_notebook
 
     try:
-        nb = load_notebook_node(str(notebook))
-    except Exception as exc:  # nbformat raises several unrelated types for a broken file
+        nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+        cells = nb["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ParameterError(f"{notebook}: cannot be read as a notebook ({exc}). Open it in JupyterLab and save it again.") from exc
-    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+    if not any("parameters" in (c.get("metadata") or {}).get("tags", []) for c in cells if isinstance(c, dict)):
         raise ParameterError(
             f"{notebook}: no cell is tagged 'parameters'. In JupyterLab, select the first code cell, "
             "open the property inspector and add the tag 'parameters'."
         )
+    try:
+        inspected = inspect_notebook(str(notebook))
+    except ValueError as exc:  # papermill: no kernel recorded in the notebook
+        raise ParameterError(
+            f"{notebook}: {exc} Open it in JupyterLab, choose the kernel 'Python 3 (briefing pack)' "
+            "and save it, so that its metadata names the kernel."
+        ) from exc
+    except Exception as exc:  # nbformat raises several unrelated types for a broken file
+        raise ParameterError(f"{notebook}: cannot be read as a notebook ({exc}). Open it in JupyterLab and save it again.") from exc
     found = {}
-    for p in _infer_parameters(nb):
-        found[p.name] = Declared(p.name, p.inferred_type_name, p.default, p.help)
+    for p in inspected.values():
+        found[p["name"]] = Declared(p["name"], p["inferred_type_name"], p["default"], p["help"])
     untyped = [d.name for d in found.values() if d.type not in TYPES]
     if untyped:
         raise ParameterError(

@@ -549,13 +549,6 @@ def test_used_tables_is_none_for_a_computed_name(tmp_path):
 # --- exports never carry live formulas -------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+64 4", "'+64 4"), ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("safe", "safe"), ("", ""), (5, 5), (-3.5, -3.5), (None, None),
-])
-def test_escape_formula(value, expected):
-    assert data.escape_formula(value) == expected
-
 
 def test_validate_then_load_checks_once(pack, monkeypatch):
     calls = count_checks(monkeypatch)

@@ -399,3 +399,68 @@ def test_a_kernel_that_cannot_start_is_reported_as_such(tiny_pack, tmp_path):
     assert result.returncode == 1
     assert "the Jupyter kernel could not start" in result.stderr
     assert "failed in a cell" not in result.stderr
+
+
+# ------------------------------------------------------------------ 4. ceilings, enforced by the engine
+
+
+def _pack_with_data(pack: Path, *cells: str) -> Path:
+    """The tiny pack with the fixture data package, a RESTRICTED row in roles, and a brief
+    whose notebook runs ``cells``."""
+    import shutil
+
+    import nbformat
+
+    from conftest import FIXTURES
+
+    shutil.copytree(FIXTURES / "data" / "data", pack / "data")
+    roles = pack / "data" / "roles.csv"
+    roles.write_text(roles.read_text() + "kea,,2024,,Operation Kea Lantern,RESTRICTED\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('marking: str = "UNCLASSIFIED"  # Protective marking')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, str(pack / "notebooks" / "leaky.ipynb"))
+    text = (pack / "pack.yml").read_text()
+    (pack / "pack.yml").write_text(text + "  - {id: leaky, title: Leaky, notebook: notebooks/leaky.ipynb}\n")
+    return pack
+
+
+def test_an_output_holding_a_withheld_value_is_not_published(tiny_pack):
+    """A notebook that reads a CSV itself, around the data API: the engine's scan refuses it."""
+    _pack_with_data(tiny_pack, "import pandas as pd\n"
+                    "rows = pd.read_csv('../data/roles.csv')\n"
+                    "print(', '.join(rows['description']))")
+    result = run_build(tiny_pack, "--only", "leaky")  # HTML and PDF
+    assert result.returncode == 1, result.stderr
+    assert "was not published" in result.stderr
+    assert "table roles" in result.stderr and "role_id=kea" in result.stderr
+    out = tiny_pack / "briefs"
+    assert not (out / "leaky.html").exists() and not (out / "leaky.pdf").exists()
+    assert not (out / "_build" / "leaky.ipynb").exists()  # not kept for debugging either
+    assert not any("Kea Lantern" in p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+    # At RESTRICTED the same brief may show the row
+    ok = run_build(tiny_pack, "--only", "leaky", "--format", "html", "-p", "leaky.marking=RESTRICTED")
+    assert ok.returncode == 0, ok.stderr
+    assert "Kea Lantern" in (out / "leaky.restricted.html").read_text()
+
+
+def test_a_notebook_cannot_ask_for_a_marking_above_its_brief(tiny_pack):
+    _pack_with_data(tiny_pack, "import briefkit as bk\n"
+                    "print(bk.table('roles', marking='TOP SECRET')['description'].tolist())")
+    result = run_build(tiny_pack, "--only", "leaky", "--format", "html")
+    assert result.returncode == 1
+    assert "Kea Lantern" not in (tiny_pack / "briefs" / "_build" / "leaky.ipynb").read_text()
+    assert "TOP SECRET" in result.stderr and "UNCLASSIFIED" in result.stderr
+
+
+def test_a_notebook_without_a_kernel_is_an_exit_2_error(tiny_pack):
+    nb_path = tiny_pack / "notebooks" / "good.ipynb"
+    nb = json.loads(nb_path.read_text())
+    nb["metadata"].pop("kernelspec", None)
+    nb_path.write_text(json.dumps(nb))
+    result = run_build(tiny_pack, *HTML, "--only", "good-pacific")
+    assert result.returncode == 2, result.stderr
+    assert "good.ipynb" in result.stderr and "choose the kernel" in result.stderr
+    assert "Traceback" not in result.stderr
