@@ -15,7 +15,6 @@ import html
 import re
 import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -151,6 +150,15 @@ def test_key_points_show_data_literally(payload):
 def test_key_points_keep_engine_markup():
     out = key_points_html([Markup("Ratified ") + unverified_flag(), "b", "c"])
     assert '<span class="bk-unverified"' in out
+
+
+def test_fmt_list_never_flattens_markup_into_text():
+    from briefkit.prose import fmt_list
+
+    assert fmt_list(["A & B", "<c>"]) == "A & B and <c>"  # text stays text (escaped by its sink)
+    joined = fmt_list([Markup("<em>x</em>"), "A & B", "<c>"])
+    assert isinstance(joined, Markup)
+    assert joined == "<em>x</em>, A &amp; B and &lt;c&gt;"
 
 
 # --------------------------------------------------------------------------- tables
