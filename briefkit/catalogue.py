@@ -28,10 +28,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from . import markings
+from . import exporters, markings
 from .errors import CatalogueError, did_you_mean
 
-FORMATS = ("html", "pdf")
+FORMATS = exporters.names()  # every format there is an exporter for
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 BRIEF_KEYS = {"id", "title", "subtitle", "notebook", "parameters", "formats", "marking", "audience", "each"}
 ITEM_KEYS = BRIEF_KEYS - {"each", "notebook"}
@@ -48,7 +48,7 @@ class Brief:
     notebook: Path
     parameters: Mapping[str, Any] = field(default_factory=dict)
     subtitle: str = ""
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = exporters.DEFAULT
     marking: str = markings.DEFAULT
     audience: str = ""
 
@@ -250,7 +250,7 @@ def _brief(entry: dict, where: str, defaults: dict, root: Path) -> Brief:
     notebook = _inside(root, entry["notebook"], f"{where} ({brief_id}): notebook")
     if notebook.suffix != ".ipynb" or not notebook.is_file():
         raise CatalogueError(f"{where} ({brief_id}): notebook {entry['notebook']} does not exist.")
-    formats = entry.get("formats", defaults.get("formats", list(FORMATS)))
+    formats = entry.get("formats", defaults.get("formats", list(exporters.DEFAULT)))
     if isinstance(formats, str):
         formats = [formats]
     if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import exporters
 from .errors import BriefkitError, BuildInterrupted
 
 EPILOG = """\
@@ -37,8 +38,8 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--pack", default="pack.yml", metavar="PATH", help="catalogue file (default: pack.yml)")
     p.add_argument("--only", action="append", metavar="ID", help="build only this brief; repeatable; globs allowed ('threat-*')")
-    p.add_argument("--format", action="append", choices=("html", "pdf"), dest="formats",
-                   help="output format; repeatable (default: the formats each brief lists, html and pdf)")
+    p.add_argument("--format", action="append", choices=exporters.names(), dest="formats",
+                   help="output format; repeatable (default: the formats each brief lists in pack.yml)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="ID.NAME=VALUE",
                    help="override a parameter for this run; ID may be a glob, which sets it on the matching briefs that "
                    "declare it (e.g. -p 'peace-*.since=2000')")
@@ -58,21 +59,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _skip_slow_optional_imports() -> None:
-    """Keep an optional, unused and slow import out of the build process.
-
-    jsonschema (imported by nbformat and frictionless) loads ``rfc3987_syntax`` whenever it
-    is installed, to check the "iri" string formats; the import compiles a grammar and costs
-    about 0.75 s, on the critical path of every build. No schema the build checks uses those
-    formats (notebook and data-package schemas use "uri", checked by ``rfc3987``), so the
-    module is marked unavailable here, in the build's own process only: kernels and other
-    programs are unaffected.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)
-
-
 def main(argv: list[str] | None = None) -> int:
-    _skip_slow_optional_imports()
     args = parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
@@ -119,7 +106,7 @@ def _exit_now(code: int) -> None:
 
 def _run(args) -> int:
     from . import catalogue
-    from .build import Options, build
+    from .engine import Options, build
     from .parameters import parse_overrides
 
     pack = catalogue.load(_catalogue_path(args.pack))
@@ -129,7 +116,7 @@ def _run(args) -> int:
         _browser_given(args.chromium)
     opts = Options(
         only=args.only,
-        formats=tuple(args.formats or ("html", "pdf")),
+        formats=tuple(args.formats or exporters.names()),
         overrides=parse_overrides(args.param),
         force=args.force,
         jobs=args.jobs,
@@ -206,7 +193,7 @@ def _list(pack) -> int:
 
 
 def _check(pack, opts) -> int:
-    from .build import check
+    from .engine import check
     from .parameters import check_overrides
 
     briefs = pack.select(opts.only)

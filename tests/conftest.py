@@ -17,10 +17,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def chromium_or_skip() -> None:
     """PDF tests need Chromium. Locally a missing browser skips; under CI it fails."""
     from briefkit.errors import BrowserNotFoundError
-    from briefkit.render import find_chromium
+    from briefkit import config
+    from briefkit.exporters.browser import find_chromium
 
     try:
-        find_chromium()
+        settings = config.settings()
+        find_chromium(None, settings.chromium, settings.playwright_browsers)
     except BrowserNotFoundError as exc:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the PDF tests: {exc}")

@@ -9,10 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from briefkit import execute
+from briefkit.engine import execute
 from briefkit.catalogue import Brief
 from briefkit.errors import BriefExecutionError
-from briefkit.zygote import Zygote
+from briefkit.engine.zygote import Zygote
 
 
 def notebook(path: Path, *sources: str) -> Path:
@@ -30,7 +30,7 @@ def outputs(nb) -> str:
 
 
 def test_kernel_manager_uses_ipc_with_an_absolute_socket_path(tmp_path):
-    manager = execute._kernel_manager_class(tmp_path / "k.log")()
+    manager = execute.kernel_manager_class(execute.Kernels(), tmp_path / "k.log")()
     assert manager.transport == "ipc"
     assert os.path.isabs(manager.ip)
 
@@ -41,23 +41,25 @@ def test_each_brief_gets_its_own_fresh_process(tmp_path, forked):
         tmp_path / "probe.ipynb",
         "import os, sys\nprint('pid', os.getpid())\nprint('cwd', os.getcwd())\n"
         "print('leak', globals().get('LEAK', 'none'))\nLEAK = 'set by a brief'\n"
-        "import matplotlib\nprint('backend', matplotlib.get_backend())",
+        "import matplotlib\nprint('backend', matplotlib.get_backend())\nprint('ppid', os.getppid())",
     )
     zygote = Zygote().start() if forked else None
-    execute.ZYGOTE = zygote
+    kernels = execute.Kernels(zygote=zygote)
     try:
         if zygote:
             assert zygote.ready(60)
+            zygote_pid = zygote.proc.pid
         runs = [
             execute.execute(Brief(id=f"b{i}", title="t", notebook=probe, parameters={"marking": "UNCLASSIFIED"}),
-                            tmp_path / "out" / f"b{i}.ipynb")
+                            tmp_path / "out" / f"b{i}.ipynb", kernels)
             for i in range(2)
         ]
     finally:
-        execute.ZYGOTE = None
         if zygote:
             zygote.stop()
     texts = [outputs(nb) for nb in runs]
+    if forked:  # forked by the zygote, through the briefkit-fork provisioner (an entry point)
+        assert all(f"ppid {zygote_pid}" in text for text in texts), texts
     pids = [line.split()[1] for t in texts for line in t.splitlines() if line.startswith("pid")]
     assert len(set(pids)) == 2 and str(os.getpid()) not in pids
     for text in texts:

@@ -72,8 +72,7 @@ def test_changing_one_table_replans_only_the_briefs_that_read_it(tmp_path):
     import shutil
 
     from briefkit import catalogue
-    from briefkit.build import Options, plan
-    from briefkit.data import used_tables
+    from briefkit.engine.plan import Options, plan, used_tables
     from conftest import ROOT
 
     pack_dir = tmp_path / "pack"

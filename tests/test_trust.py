@@ -209,20 +209,21 @@ def test_same_day_editions_switch_by_link_and_stray_folders_are_swept(tiny_pack)
 
 def test_wait_reads_the_manifest_after_the_other_build_finished(tiny_pack):
     """A queued build must keep the records the build it waited for wrote."""
-    from briefkit import cache
+    from briefkit import files
+    from briefkit.publish.manifest import read_manifest
 
     assert run_build(tiny_pack, "--only", "good-pacific", *HTML).returncode == 0
     out = tiny_pack / "briefs"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, json, time; sys.path.insert(0, sys.argv[1]); from briefkit import cache; "
+         "import sys, json, time; sys.path.insert(0, sys.argv[1]); from briefkit import files; "
          "from pathlib import Path; out = Path(sys.argv[2])\n"
-         "with cache.BuildLock(out):\n"
+         "with files.BuildLock(out):\n"
          "    print('locked', flush=True); time.sleep(4)\n"
          "    m = json.loads((out / 'manifest.json').read_text())\n"
          "    m['briefs'].append({'id': 'good-europe', 'title': 'Built by the other build', 'marking': 'IN-CONFIDENCE',"
          " 'status': 'built', 'outputs': {}, 'input_hash': 'x'})\n"
-         "    cache.atomic_write(out / 'manifest.json', json.dumps(m))\n",
+         "    files.atomic_write(out / 'manifest.json', json.dumps(m))\n",
          str(ROOT), str(out)],
         stdout=subprocess.PIPE, text=True,
     )
@@ -232,7 +233,7 @@ def test_wait_reads_the_manifest_after_the_other_build_finished(tiny_pack):
     assert queued.returncode == 0, queued.stderr
     recs = records(tiny_pack)
     assert recs["good-europe"]["title"] == "Built by the other build"
-    assert cache.read_manifest(out)["briefs"]
+    assert read_manifest(out)["briefs"]
 
 
 def test_corrupt_manifest_is_rebuilt_with_a_warning(tiny_pack):

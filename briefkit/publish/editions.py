@@ -20,8 +20,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import cache
-from .catalogue import Pack
+from .. import files
+from ..catalogue import Pack
+from .manifest import MANIFEST
 
 HIDDEN = ".v-"
 
@@ -44,8 +45,8 @@ def publish_edition(pack: Pack, out: Path, records: list[dict], date: str, index
                     _link_or_copy(source, work / name)
             kept.append(record)
         manifest = {"pack": pack.title, "edition": date, "briefs": kept}
-        cache.atomic_write(work / cache.MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n", staging)
-        cache.atomic_write(work / "index.html", index_html(kept, edition=date), staging)
+        files.atomic_write(work / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n", staging)
+        files.atomic_write(work / "index.html", index_html(kept, edition=date), staging)
         os.chmod(work, 0o755)
         folder = editions / work.name
         os.replace(work, folder)  # same filesystem: the staging folder is inside out/

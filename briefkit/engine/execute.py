@@ -1,61 +1,72 @@
-"""Execute one brief's notebook with papermill, in a fresh kernel talking over IPC."""
+"""Execute one brief's notebook with papermill, in a fresh kernel talking over IPC.
+
+    nb = execute(brief, staged_ipynb, Kernels(env=..., runtime=..., zygote=...))
+
+``Kernels`` is what the build's kernels share: their environment (the brief's marking is
+added per brief), the private folder for their sockets, the zygote to fork them from (see
+``provisioner.py``), and the set of running kernels, so that Ctrl-C can kill them at once.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .catalogue import Brief
-from .errors import BriefExecutionError
+from ..catalogue import Brief
+from ..errors import BriefExecutionError
 
 CELL_TIMEOUT = 300  # seconds any single cell may run
 START_TIMEOUT = 60
+PROVISIONER = "briefkit-fork"  # entry point in jupyter_client.kernel_provisioners (pyproject.toml)
 
 
-ZYGOTE = None  # set by the build to a started briefkit.zygote.Zygote; None launches normally
-_RUNNING: set = set()  # kernel managers whose kernels are alive, for kill_running()
-_RUNNING_LOCK = threading.Lock()
+@dataclass
+class Kernels:
+    """What the kernels of one build share."""
 
+    env: dict[str, str] | None = None  # each kernel's whole environment (None: inherit the build's)
+    runtime: str | None = None  # folder for connection files and IPC sockets (None: the temp folder)
+    zygote: Any = None  # an engine.zygote.Zygote to fork kernels from, or None to launch them
+    running: set = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-def kill_running() -> int:
-    """Kill every kernel this process started that is still running (Ctrl-C, SIGTERM).
+    def kill_running(self) -> int:
+        """Kill every kernel of this build that is still running (Ctrl-C, SIGTERM).
 
-    Returns how many were killed. Their briefs then fail at once (the kernel died), so a
-    stopping build does not wait for cells to finish.
-    """
-    import os
-    import signal
-
-    with _RUNNING_LOCK:
-        managers = list(_RUNNING)
-    killed = 0
-    for km in managers:
-        process = getattr(getattr(km, "provisioner", None), "process", None)
-        pid = getattr(process, "pid", None)
-        if not pid:
-            continue
-        try:
-            os.killpg(pid, signal.SIGKILL)  # kernels lead their own session (setsid)
-        except OSError:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
+        Their briefs then fail at once (the kernel died): a stopping build does not wait for
+        cells to finish. Returns how many were killed.
+        """
+        with self.lock:
+            managers = list(self.running)
+        killed = 0
+        for km in managers:
+            pid = getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
+            if not pid:
                 continue
-        killed += 1
-    return killed
+            try:
+                os.killpg(pid, signal.SIGKILL)  # kernels lead their own session (setsid)
+            except OSError:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    continue
+            killed += 1
+        return killed
 
 
-def _kernel_manager_class(log_path: Path, env: dict | None = None, runtime_dir: str | None = None):
-    """A kernel manager class for one brief: IPC sockets in ``runtime_dir``, the kernel's own
-    output to ``log_path``, and ``env`` as the kernel's whole environment (None: inherit)."""
-    import os
-    import sys
+def kernel_manager_class(kernels: Kernels, log_path: Path, env: dict | None = None):
+    """A kernel manager class for one brief: IPC sockets in ``kernels.runtime``, the kernel's
+    own output to ``log_path``, ``env`` as its environment, forked when ``kernels.zygote``."""
     import tempfile
-    import uuid
 
     from jupyter_client.manager import AsyncKernelManager
 
-    runtime = runtime_dir or tempfile.gettempdir()
+    runtime = kernels.runtime or tempfile.gettempdir()
 
     class IPCKernelManager(AsyncKernelManager):
         """A kernel manager whose kernel listens on Unix sockets, not TCP ports.
@@ -66,6 +77,8 @@ def _kernel_manager_class(log_path: Path, env: dict | None = None, runtime_dir: 
         """
 
         any_started = False  # set once this brief's kernel is up (see _started)
+        zygote = kernels.zygote  # read by the provisioner
+        kernel_log = str(log_path)
 
         def __init__(self, **kwargs):
             os.makedirs(runtime, mode=0o700, exist_ok=True)
@@ -75,6 +88,13 @@ def _kernel_manager_class(log_path: Path, env: dict | None = None, runtime_dir: 
             kwargs.setdefault("connection_file", os.path.join(runtime, f"{name}.json"))
             super().__init__(**kwargs)
 
+        @property
+        def kernel_spec(self):
+            spec = super().kernel_spec
+            if spec is not None and kernels.zygote is not None:
+                spec.metadata["kernel_provisioner"] = {"provisioner_name": PROVISIONER}
+            return spec
+
         async def _async_start_kernel(self, **kw):
             # The kernel process's own stdout/stderr (start-up noise, crashes) go to a log
             # beside the executed notebook rather than onto the build's terminal.
@@ -83,8 +103,8 @@ def _kernel_manager_class(log_path: Path, env: dict | None = None, runtime_dir: 
             log = open(log_path, "wb")
             kw.setdefault("stdout", log)
             kw.setdefault("stderr", log)
-            with _RUNNING_LOCK:
-                _RUNNING.add(self)
+            with kernels.lock:
+                kernels.running.add(self)
             try:
                 result = await super()._async_start_kernel(**kw)
             finally:
@@ -98,48 +118,31 @@ def _kernel_manager_class(log_path: Path, env: dict | None = None, runtime_dir: 
             try:
                 return await super()._async_shutdown_kernel(*args, **kw)
             finally:
-                with _RUNNING_LOCK:
-                    _RUNNING.discard(self)
+                with kernels.lock:
+                    kernels.running.discard(self)
 
         shutdown_kernel = _async_shutdown_kernel
-
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            zygote = ZYGOTE
-            forkable = kernel_cmd[1:3] == ["-m", "ipykernel_launcher"] and kernel_cmd[0] == sys.executable
-            if zygote is None or not forkable or not zygote.ready():
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
-            from .zygote import ForkedProcess
-
-            env = dict(kw.get("env") or os.environ)
-            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
-            try:
-                pid = zygote.spawn(kernel_cmd[3:], cwd=str(kw.get("cwd") or os.getcwd()), env=env, log=str(log_path))
-            except (OSError, RuntimeError):
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
-            provisioner = self.provisioner
-            provisioner.process = ForkedProcess(pid)
-            provisioner.pid = provisioner.pgid = pid  # the fork calls setsid()
-            provisioner.cwd = kw.get("cwd")
-            self._reconcile_connection_info(provisioner.connection_info)
 
     return IPCKernelManager
 
 
-def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT, env: dict | None = None,
-            runtime_dir: str | None = None, log_path: Path | None = None, shown_as: str | None = None):
+def execute(brief: Brief, output: Path, kernels: Kernels | None = None, cell_timeout: int = CELL_TIMEOUT,
+            log_path: Path | None = None, shown_as: str | None = None):
     """Run ``brief``'s notebook with its parameters; write the executed copy to ``output``.
 
     Returns the executed notebook. A failing cell raises :class:`BriefExecutionError`; the
     executed notebook, with papermill's error banner, is left at ``output`` for the analyst
     (``shown_as`` is the path the error message names, when the build moves it there).
-    ``env`` is the kernel's environment (the build adds ``BRIEFKIT_MARKING``: the brief's
-    marking, which the kernel-side data API enforces as the ceiling).
+    The kernel's environment is ``kernels.env`` plus ``BRIEFKIT_MARKING``, the brief's
+    marking, which the kernel-side data API enforces as the ceiling.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    kernels = kernels or Kernels()
     output.parent.mkdir(parents=True, exist_ok=True)
-    manager = _kernel_manager_class(log_path or output.with_suffix(".kernel.log"), env, runtime_dir)
+    env = {**(kernels.env if kernels.env is not None else os.environ), "BRIEFKIT_MARKING": brief.marking}
+    manager = kernel_manager_class(kernels, log_path or output.with_suffix(".kernel.log"), env)
     shown_as = shown_as or str(output)
     try:
         return papermill.execute_notebook(
@@ -172,13 +175,8 @@ def execute(brief: Brief, output: Path, cell_timeout: int = CELL_TIMEOUT, env: d
             ename=type(exc).__name__,
             evalue=_first_line(str(exc)),
             executed_notebook=shown_as,
-            kernel_started=_started(manager),
+            kernel_started=bool(manager.any_started),
         ) from exc
-
-
-def _started(manager_class) -> bool:
-    """Did any kernel of this class start? (papermill makes the instance; we only see the class.)"""
-    return bool(getattr(manager_class, "any_started", False))
 
 
 def _first_line(text: str) -> str:

@@ -6,10 +6,12 @@ Imports nothing from the build: the build calls in, never the other way round.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from . import markings
-from .catalogue import Pack
-from .render import TEMPLATES
+from .. import markings
+from ..catalogue import Pack
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def human_date(iso: str) -> str:
@@ -30,7 +32,9 @@ def index_html(pack: Pack, records: list[dict], editions: list[str] = (), editio
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     highest = max((r.get("marking", markings.DEFAULT) for r in records), key=markings.rank, default=markings.DEFAULT)
     css = (TEMPLATES / "briefing" / "briefing.css").read_text(encoding="utf-8")
+    from ..exporters import LABELS
+
     return env.get_template("index.html.j2").render(
         pack=pack, records=records, marking=highest, css=css, human_date=human_date, editions=list(editions),
-        edition=edition,
+        edition=edition, labels=LABELS,
     )

@@ -4,14 +4,16 @@ import os
 
 import pytest
 
-from briefkit import cache
+from briefkit import files
+from briefkit.engine.plan import data_files, file_digest
+from briefkit.publish.manifest import read_manifest
 from briefkit.errors import BuildLockedError
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temporaries(tmp_path):
     target = tmp_path / "out" / "brief.html"
-    cache.atomic_write(target, "old")
-    cache.atomic_write(target, "new")
+    files.atomic_write(target, "old")
+    files.atomic_write(target, "new")
     assert target.read_text() == "new"
     assert sorted(p.name for p in target.parent.iterdir()) == ["brief.html"]
     assert oct(target.stat().st_mode & 0o777) == "0o644"
@@ -19,32 +21,32 @@ def test_atomic_write_replaces_whole_file_and_leaves_no_temporaries(tmp_path):
 
 def test_atomic_write_failure_keeps_the_previous_file(tmp_path, monkeypatch):
     target = tmp_path / "brief.html"
-    cache.atomic_write(target, "good version")
+    files.atomic_write(target, "good version")
 
     def broken_replace(src, dst):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
-        cache.atomic_write(target, "half")
+        files.atomic_write(target, "half")
     assert target.read_text() == "good version"
     assert [p.name for p in tmp_path.iterdir()] == ["brief.html"]
 
 
 def test_temp_path_keeps_the_suffix_so_browsers_know_the_type(tmp_path):
-    tmp = cache.temp_path(tmp_path / "outlook.html")
+    tmp = files.temp_path(tmp_path / "outlook.html")
     assert tmp.suffix == ".html" and tmp.name.startswith(".tmp-outlook-")
 
 
 def test_digest_changes_with_content_and_extra_not_with_mtime(tmp_path):
     f = tmp_path / "a.csv"
     f.write_text("x\n1\n")
-    first = cache.digest([f], tmp_path, {"p": 1})
+    first = file_digest([f], tmp_path, {"p": 1})
     os.utime(f, (1, 1))
-    assert cache.digest([f], tmp_path, {"p": 1}) == first
-    assert cache.digest([f], tmp_path, {"p": 2}) != first
+    assert file_digest([f], tmp_path, {"p": 1}) == first
+    assert file_digest([f], tmp_path, {"p": 2}) != first
     f.write_text("x\n2\n")
-    assert cache.digest([f], tmp_path, {"p": 1}) != first
+    assert file_digest([f], tmp_path, {"p": 1}) != first
 
 
 def test_data_files_are_the_tables_read_or_the_whole_package(tmp_path):
@@ -53,19 +55,19 @@ def test_data_files_are_the_tables_read_or_the_whole_package(tmp_path):
     descriptor.write_text("resources: []\n")
     (tmp_path / "data" / "threats.csv").write_text("a\n")
     (tmp_path / "data" / "forums.csv").write_text("a\n")
-    assert cache.data_files(tmp_path, {"threats"}, descriptor) == [descriptor, tmp_path / "data" / "threats.csv"]
-    assert cache.data_files(tmp_path, None, descriptor) == [tmp_path / "data"]
+    assert data_files(tmp_path, {"threats"}, descriptor) == [descriptor, tmp_path / "data" / "threats.csv"]
+    assert data_files(tmp_path, None, descriptor) == [tmp_path / "data"]
 
 
 def test_corrupt_manifest_is_an_empty_manifest(tmp_path):
     (tmp_path / "manifest.json").write_text("{not json")
-    assert cache.read_manifest(tmp_path) == {"briefs": []}
+    assert read_manifest(tmp_path) == {"briefs": []}
     (tmp_path / "manifest.json").write_text(json.dumps({"briefs": [{"id": "x"}]}))
-    assert cache.read_manifest(tmp_path)["briefs"] == [{"id": "x"}]
+    assert read_manifest(tmp_path)["briefs"] == [{"id": "x"}]
 
 
 def _hold_lock(folder, ready, release):
-    with cache.BuildLock(folder):
+    with files.BuildLock(folder):
         ready.set()
         release.wait(10)
 
@@ -77,13 +79,13 @@ def test_second_build_is_refused_with_the_holders_pid(tmp_path):
     try:
         assert ready.wait(10)
         with pytest.raises(BuildLockedError) as info:
-            with cache.BuildLock(tmp_path):
+            with files.BuildLock(tmp_path):
                 pass
         assert f"process {holder.pid}" in str(info.value) and "--wait" in str(info.value)
     finally:
         release.set()
         holder.join(10)
-    with cache.BuildLock(tmp_path):  # released when the holder ended
+    with files.BuildLock(tmp_path):  # released when the holder ended
         pass
 
 
@@ -94,5 +96,5 @@ def test_lock_is_released_when_the_holder_dies(tmp_path):
     assert ready.wait(10)
     holder.kill()
     holder.join(10)
-    with cache.BuildLock(tmp_path):
+    with files.BuildLock(tmp_path):
         pass

@@ -35,9 +35,10 @@ PRELOAD = (
     "matplotlib",
     "matplotlib.figure",
     "matplotlib.backends.backend_svg",
-    "briefkit.data",
-    "briefkit.prose",
-    "briefkit.charts",
+    "briefkit.nb.tables",
+    "briefkit.nb.prose",
+    "briefkit.nb.charts",
+    "briefkit.nb.sources",
 )
 INLINE = "module://matplotlib_inline.backend_inline"
 # Not preloaded: matplotlib_inline and pyplot, which hook into the running IPython shell when
@@ -175,7 +176,7 @@ class Zygote:
     def start(self) -> "Zygote":
         env = {**self.env, "OPENBLAS_NUM_THREADS": self.env.get("OPENBLAS_NUM_THREADS", "1")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "briefkit.zygote", self.sock],
+            [sys.executable, "-Xfrozen_modules=off", "-m", "briefkit.engine.zygote", self.sock],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

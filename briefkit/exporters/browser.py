@@ -1,0 +1,198 @@
+"""The shared headless Chromium: PDFs of briefs, and pictures of their charts for Word.
+
+One browser per build, started in the background while the first notebooks run, shared by
+every exporter that needs it (``pdf``, ``docx``). Pages are opened with JavaScript disabled
+and may load only ``file:`` and ``data:`` URLs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from ..errors import BrowserNotFoundError, RenderError
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def find_chromium(setting: str | None = None, environment: str | None = None,
+                  playwright_browsers: Path | None = None) -> str | None:
+    """Path of a Chromium to print with, or None for Playwright's own managed browser.
+
+    Order: ``setting`` (e.g. ``--chromium``), ``$BRIEFKIT_CHROMIUM``, a Playwright-managed
+    browser, then the system ``chromium`` / ``chromium-browser`` / ``google-chrome``.
+    """
+    tried = []
+    for candidate in (setting, environment):
+        if candidate:
+            path = shutil.which(candidate) or (candidate if Path(candidate).is_file() else None)
+            if path:
+                return path
+            tried.append(candidate)
+    managed = _playwright_managed(playwright_browsers)
+    if managed:
+        return managed
+    tried.append("Playwright-managed chromium")
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+        tried.append(name)
+    raise BrowserNotFoundError(tried)
+
+
+def _playwright_managed(root: Path | None) -> str | None:
+    if root is None:
+        try:
+            root = Path.home() / ".cache" / "ms-playwright"
+        except RuntimeError:
+            return None
+    if not root.is_dir():
+        return None
+    for pattern in ("chromium-*/chrome-linux*/chrome", "chromium_headless_shell-*/chrome-linux*/headless_shell"):
+        for path in sorted(root.glob(pattern), reverse=True):
+            if path.is_file() and os.access(path, os.X_OK):
+                return str(path)
+    return None
+
+
+class Browser:
+    """One headless Chromium, shared by every exporter of a build. Use as a context manager.
+
+    The browser runs under Playwright's async API on a thread of its own, so any thread may
+    call :meth:`pdf` and several PDFs print at once (one page each, in a context of its own
+    with JavaScript disabled), while the caller's threads go on executing notebooks. Pages may
+    only load ``file:`` URLs: any other request is blocked and reported, so a brief that would
+    need the network fails loudly instead of printing a broken page.
+    """
+
+    def __init__(self, executable: str | None = None, pages: int = 4):
+        self.executable = executable  # a path found by find_chromium
+        self.pages = pages
+        self._loop = self._thread = self._browser = self._pw = None
+
+    def __enter__(self) -> "Browser":
+        import asyncio
+        import threading
+
+        path = self.executable or find_chromium()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="briefkit-browser", daemon=True)
+        self._thread.start()
+        try:
+            self._call(self._launch(path))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._loop is None:
+            return
+        try:
+            self._call(self._close(), timeout=30)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
+            self._loop = self._thread = None
+
+    def pdf(self, html_path: Path, pdf_path: Path) -> None:
+        """Print ``html_path`` to ``pdf_path`` (A4; margins and marking from the page's CSS).
+
+        Safe to call from any thread; blocks until the PDF is written.
+        """
+        self._call(self._print(html_path, pdf_path), timeout=300)
+
+    def pictures(self, html_path: Path, selector: str) -> list[bytes]:
+        """PNG pictures (at twice the CSS resolution) of every element matching ``selector``."""
+        return self._call(self._pictures(html_path, selector), timeout=300)
+
+    # -- on the browser's own thread
+    def _call(self, coro, timeout: float = 120):
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    async def _launch(self, path: str) -> None:
+        import asyncio
+
+        from playwright.async_api import async_playwright
+
+        self._slots = asyncio.Semaphore(self.pages)
+        self._pw = await async_playwright().start()
+        try:
+            self._browser = await self._pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        except Exception as exc:
+            raise RenderError(
+                f"Chromium at {path} would not start ({str(exc).splitlines()[0]}). "
+                "Check it runs: chromium --headless --no-sandbox --dump-dom about:blank"
+            ) from exc
+
+    async def _close(self) -> None:
+        try:
+            if self._browser is not None:
+                await self._browser.close()
+        finally:
+            if self._pw is not None:
+                await self._pw.stop()
+            self._browser = self._pw = None
+
+    async def _open(self, html_path: Path, scale: float = 1):
+        """A new page (in a context of its own, JavaScript off) showing ``html_path``."""
+        blocked: list[str] = []
+
+        async def guard(route):
+            if route.request.url.startswith(("file:", "data:", "about:")):
+                await route.continue_()
+            else:
+                blocked.append(route.request.url)
+                await route.abort()
+
+        # No script runs in the browser, whatever the page holds (the briefs also carry a
+        # Content-Security-Policy that forbids scripts): data that slipped into the HTML as
+        # markup could otherwise rewrite the page, marking included, before printing.
+        context = await self._browser.new_context(java_script_enabled=False, device_scale_factor=scale)
+        try:
+            page = await context.new_page()
+            await page.route("**/*", guard)
+            await page.goto(html_path.resolve().as_uri(), wait_until="load")
+            # Playwright's own evaluation runs through the DevTools protocol, not as page
+            # script, so it still works with the page's JavaScript off.
+            await page.evaluate("document.fonts.ready.then(() => true)")
+        except BaseException:
+            await context.close()
+            raise
+        if blocked:
+            await context.close()
+            raise RenderError(
+                f"{html_path} asks for network resources ({', '.join(blocked[:3])}); briefs must be "
+                "self-contained. Embed the resource or remove it from the notebook's output."
+            )
+        return context, page
+
+    async def _print(self, html_path: Path, pdf_path: Path) -> None:
+        async with self._slots:
+            context, page = await self._open(html_path)
+            try:
+                await page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4")
+            finally:
+                await context.close()
+
+    async def _pictures(self, html_path: Path, selector: str) -> list[bytes]:
+        async with self._slots:
+            context, page = await self._open(html_path, scale=2)
+            try:
+                return [await element.screenshot(type="png") for element in await page.query_selector_all(selector)]
+            finally:
+                await context.close()

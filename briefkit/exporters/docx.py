@@ -1,0 +1,257 @@
+"""Word (.docx): the brief's own HTML rebuilt as a Word document with python-docx.
+
+Ministerial briefings are edited in Word, so the document is made of real Word parts, not
+pictures of a page: headings, paragraphs (bold and italic kept), bulleted key points, Word
+tables with a repeating header row, charts as pictures with their alternative text, the
+Sources section and the provenance annex. A4 portrait in the house fonts, with the
+protective marking centred in the header and footer of every section.
+
+The HTML is the one the pack already wrote for the brief, so Word shows what the web page
+and the PDF show; charts are pictured by the build's shared browser (SVG is not something
+every Word reads), at twice screen resolution.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+FONT, FONT_SERIF = "Liberation Sans", "Liberation Serif"  # as briefing.css (metric-compatible with Arial / Times)
+ACCENT = (0x1F, 0x3A, 0x5F)
+BLOCKS = {"h1", "h2", "h3", "h4", "p", "ul", "ol", "table", "figure", "dl", "section", "div", "article", "header",
+          "footer", "main", "blockquote"}
+
+
+class DOCX:
+    name, suffix, label = "docx", ".docx", "Word"
+    needs_browser = True
+
+    def check(self, settings, opts) -> None:
+        from .browser import find_chromium
+
+        find_chromium(opts.chromium, settings.chromium, settings.playwright_browsers)
+
+    def start(self, session) -> None:
+        session.browser()
+
+    def export(self, job, dest: Path) -> None:
+        pictures = job.session.browser().pictures(job.html, "figure.bk-figure svg")
+        document = build_document(job.html.read_text(encoding="utf-8"), job.context, pictures)
+        document.save(str(dest))
+
+
+def build_document(page: str, context: dict, pictures: list[bytes]):
+    """A python-docx Document of the brief HTML ``page`` (``pictures``: PNG per chart, in order)."""
+    from bs4 import BeautifulSoup
+    from docx import Document
+
+    soup = BeautifulSoup(page, "html.parser")
+    document = Document()
+    _page_setup(document, context)
+    writer = _Writer(document, list(pictures))
+    main = soup.find("main") or soup.body
+    header = main.find("header", class_="title-block")
+    if header is not None:
+        writer.title_block(header)
+    body = main.find("article", class_="brief-body")
+    if body is not None:
+        writer.blocks(body)
+    footer = main.find("footer", class_="provenance")
+    if footer is not None:
+        writer.provenance(footer)
+    props = document.core_properties
+    props.title = str(context.get("title", ""))
+    props.subject = f"{context.get('title', '')} — {context.get('marking', '')}"
+    props.author = str(context.get("pack_title", ""))
+    props.keywords = f"{context.get('marking', '')}; briefing"
+    return document
+
+
+def _page_setup(document, context: dict) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt, RGBColor
+
+    marking = str(context.get("marking", ""))
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(20)
+        section.top_margin = section.bottom_margin = Mm(22)
+        for part in (section.header, section.footer):
+            paragraph = part.paragraphs[0]
+            paragraph.text = ""
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = paragraph.add_run(marking)
+            run.bold = True
+            run.font.size = Pt(10)
+            run.font.name = FONT
+    styles = document.styles
+    styles["Normal"].font.name = FONT
+    styles["Normal"].font.size = Pt(10.5)
+    for level, size in ((0, 22), (1, 15), (2, 12.5), (3, 11)):
+        style = styles["Title" if level == 0 else f"Heading {level}"]
+        style.font.name = FONT_SERIF
+        style.font.size = Pt(size)
+        style.font.color.rgb = RGBColor(*ACCENT)
+
+
+class _Writer:
+    def __init__(self, document, pictures: list[bytes]):
+        self.doc = document
+        self.pictures = pictures
+
+    # -- the parts of a brief
+    def title_block(self, header) -> None:
+        pack = header.find(class_="pack-title")
+        if pack:
+            self._para(pack.get_text(" ", strip=True), style="Normal").runs[0].bold = True
+        h1 = header.find("h1")
+        if h1:
+            self.doc.add_heading(_text(h1), level=0)
+        sub = header.find(class_="subtitle")
+        if sub:
+            self._para(_text(sub)).runs[0].italic = True
+        meta = header.find("dl")
+        if meta:
+            self._definitions(meta)
+
+    def provenance(self, footer) -> None:
+        self.doc.add_heading("Provenance", level=2)
+        for row in footer.select("dl > div"):
+            dt, dd = row.find("dt"), row.find("dd")
+            if dt is None or dd is None:
+                continue
+            table = dd.find("table")
+            if table is not None:
+                self._para(_text(dt)).runs[0].bold = True
+                self._table(table)
+                continue
+            items = dd.find_all("li")
+            if items:
+                self._para(_text(dt)).runs[0].bold = True
+                for li in items:
+                    self._para(_text(li), style="List Bullet")
+                continue
+            paragraph = self._para("")
+            paragraph.add_run(_text(dt) + ": ").bold = True
+            paragraph.add_run(_text(dd))
+
+    def blocks(self, node) -> None:
+        """Write the block elements under ``node`` in document order."""
+        for child in node.children:
+            name = getattr(child, "name", None)
+            if name is None:
+                continue
+            classes = set(child.get("class") or [])
+            if name in ("h1", "h2", "h3", "h4"):
+                self.doc.add_heading(_text(child), level=min(int(name[1]) + (0 if name != "h1" else 1), 4))
+            elif name == "p":
+                self._rich(self.doc.add_paragraph(), child)
+            elif name in ("ul", "ol"):
+                style = "List Bullet" if name == "ul" else "List Number"
+                for li in child.find_all("li", recursive=False):
+                    self._rich(self.doc.add_paragraph(style=style), li)
+            elif name == "table":
+                self._table(child)
+            elif name == "figure":
+                self._figure(child)
+            elif name == "dl":
+                self._definitions(child)
+            elif name in ("svg", "style", "script", "a") and "bk-table-wrap" not in classes:
+                continue
+            else:  # containers: section, div, the notebook's cell wrappers
+                self.blocks(child)
+
+    # -- pieces
+    def _para(self, text: str, style: str | None = None):
+        return self.doc.add_paragraph(text, style=style)
+
+    def _rich(self, paragraph, node) -> None:
+        """Runs for ``node``'s text, keeping bold and italic; flags as [unverified]."""
+        for piece, bold, italic in _runs(node):
+            run = paragraph.add_run(piece)
+            run.bold, run.italic = bold or None, italic or None
+
+    def _definitions(self, dl) -> None:
+        for dt in dl.find_all("dt"):
+            dd = dt.find_next_sibling("dd")
+            paragraph = self._para("")
+            paragraph.add_run(_text(dt) + ": ").bold = True
+            paragraph.add_run(_text(dd) if dd is not None else "")
+
+    def _table(self, node) -> None:
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        caption = node.find("caption")
+        if caption is not None:
+            self._para(_text(caption), style="Caption")
+        head = [_text(th) for th in node.select("thead th")] or None
+        rows = [[_text(td) for td in tr.find_all(["td", "th"])] for tr in node.select("tbody tr")]
+        if not head and rows:
+            head, rows = rows[0], rows[1:]
+        width = max([len(head or [])] + [len(r) for r in rows]) or 1
+        table = self.doc.add_table(rows=1 + len(rows), cols=width)
+        table.style = "Table Grid"
+        for j, text in enumerate(head or []):
+            cell = table.rows[0].cells[j]
+            cell.text = text
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+        header_props = table.rows[0]._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")  # the header row repeats on every page
+        repeat.set(qn("w:val"), "true")
+        header_props.append(repeat)
+        for i, row in enumerate(rows, start=1):
+            for j, text in enumerate(row[:width]):
+                table.rows[i].cells[j].text = text
+        source = node.find_next_sibling("p", class_="bk-source")
+        if source is not None:
+            self._para(_text(source), style="Caption")
+
+    def _figure(self, node) -> None:
+        from docx.shared import Mm
+
+        svg = node.find("svg")
+        alt = _alt_text(svg) if svg is not None else ""
+        if svg is not None and self.pictures:
+            self.doc.add_picture(io.BytesIO(self.pictures.pop(0)), width=Mm(160))
+            _set_alt_text(self.doc.inline_shapes[-1], alt)
+        caption = node.find("figcaption")
+        if caption is not None:
+            for span in caption.find_all("span") or [caption]:
+                self._para(_text(span), style="Caption")
+
+
+def _text(node) -> str:
+    return " ".join(node.get_text(" ", strip=True).split()) if node is not None else ""
+
+
+def _runs(node, bold: bool = False, italic: bool = False):
+    """(text, bold, italic) pieces of ``node``; an unverified flag reads "[unverified]"."""
+    for child in node.children:
+        name = getattr(child, "name", None)
+        if name is None:
+            text = re.sub(r"\s+", " ", str(child))
+            if text:
+                yield text, bold, italic
+        elif "bk-unverified" in (child.get("class") or []):
+            yield "[unverified]", bold, True
+        elif name in ("svg", "style", "script"):
+            continue
+        else:
+            yield from _runs(child, bold or name in ("strong", "b"), italic or name in ("em", "i"))
+
+
+def _alt_text(svg) -> str:
+    ids = (svg.get("aria-labelledby") or "").split()
+    parts = [_text(svg.find(id=i)) for i in ids if svg.find(id=i) is not None]
+    title = svg.find("title")
+    return " ".join(p for p in parts if p) or (_text(title) if title is not None else "") or svg.get("aria-label", "")
+
+
+def _set_alt_text(shape, alt: str) -> None:
+    """Word's alternative text of a picture is the ``descr`` of its ``wp:docPr``."""
+    doc_pr = shape._inline.docPr
+    doc_pr.set("descr", alt)
+    doc_pr.set("title", alt[:120])
