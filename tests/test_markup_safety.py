@@ -23,8 +23,8 @@ import yaml
 from markupsafe import Markup
 
 import security_pack as sp
-from briefkit import charts
-from briefkit.prose import key_points_html, md_html, table_html, unverified_flag
+from briefkit.nb import charts
+from briefkit.nb.prose import key_points_html, md_html, table_html, unverified_flag
 from conftest import ROOT, chromium_or_skip, run_build
 
 PAYLOADS = [
@@ -153,7 +153,7 @@ def test_key_points_keep_engine_markup():
 
 
 def test_fmt_list_never_flattens_markup_into_text():
-    from briefkit.prose import fmt_list
+    from briefkit.nb.prose import fmt_list
 
     assert fmt_list(["A & B", "<c>"]) == "A & B and <c>"  # text stays text (escaped by its sink)
     joined = fmt_list([Markup("<em>x</em>"), "A & B", "<c>"])

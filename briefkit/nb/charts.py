@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-STYLE = Path(__file__).with_name("styles") / "briefing.mplstyle"
+STYLE = Path(__file__).parents[1] / "styles" / "briefing.mplstyle"
 
 #: Okabe-Ito colours in series order (neighbours differ in lightness as well as hue).
 PALETTE: tuple[str, ...] = (

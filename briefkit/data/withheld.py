@@ -1,7 +1,7 @@
 """The last line of defence: find values of withheld rows in a brief's outputs before publishing.
 
 The loader never hands a notebook a row marked above its brief's marking (see
-:mod:`briefkit.data`), but notebook code is Python and could read a CSV itself. So before an
+:mod:`briefkit.nb.tables`), but notebook code is Python and could read a CSV itself. So before an
 output is published the engine scans its text for the distinctive values of every withheld row::
 
     withheld = withheld_values(pack.root, brief.marking)      # once per marking per build
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from briefkit import markings
+from briefkit.data.store import _rel, load
 
 MIN_TEXT = 4  # characters a text value needs to be distinctive
 MIN_DIGITS = 6  # digits a number needs to be distinctive
@@ -56,10 +57,8 @@ def withheld_values(root, marking: str) -> list[Withheld]:
 
     Validates the package first (a :class:`~briefkit.errors.DataValidationError` if invalid).
     """
-    from briefkit import data
-
     limit = markings.rank(marking)
-    pkg = data.load(root)
+    pkg = load(root)
     cached = _FOUND.get((pkg.key, limit))
     if cached is None:
         cached = _FOUND[(pkg.key, limit)] = _withheld(pkg, limit)
@@ -70,12 +69,10 @@ _FOUND: dict[tuple[str, int], list[Withheld]] = {}  # (data key, marking rank) -
 
 
 def _withheld(pkg, limit: int) -> list[Withheld]:
-    from briefkit import data
-
     state = pkg._state
     tables = []
     for res in state.descriptor:
-        text = state.files[data._rel(res["path"])].decode("utf-8-sig")
+        text = state.files[_rel(res["path"])].decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(text, newline="")))
         tables.append((res, rows[0] if rows else [], [r for r in rows[1:] if r]))
     visible, hidden = [], []
