@@ -582,3 +582,8 @@ def test_importing_the_data_package_and_the_sources_module_does_not_import_panda
             "print(sorted(m for m in ('pandas', 'frictionless', 'yaml', 'IPython') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_misspelt_column_name_gets_a_suggestion(pack):
+    replace(pack, "threats.csv", ",verified,", ",verifed,")
+    assert """data/threats.csv line 1, column "verifed": is not a column of this table in data/datapackage.yaml; remove it or add it to the schema. Did you mean 'verified'?""" in messages(pack)

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
@@ -64,13 +63,6 @@ _SVG_RC = {
 
 
 # --------------------------------------------------------------------------- style
-
-@contextmanager
-def style() -> Iterator[None]:
-    """Context in which Matplotlib uses the house style (``styles/briefing.mplstyle``)."""
-    with mpl.rc_context(fname=str(STYLE)):
-        yield
-
 
 def use_style() -> None:
     """Make the house style the kernel's default (done by :func:`new_figure`)."""
