@@ -587,3 +587,10 @@ def test_importing_the_data_package_and_the_sources_module_does_not_import_panda
 def test_a_misspelt_column_name_gets_a_suggestion(pack):
     replace(pack, "threats.csv", ",verified,", ",verifed,")
     assert """data/threats.csv line 1, column "verifed": is not a column of this table in data/datapackage.yaml; remove it or add it to the schema. Did you mean 'verified'?""" in messages(pack)
+
+
+def test_the_public_surface_points_at_the_kernel_side():
+    import briefkit as bk
+
+    assert bk.table is tables.table and bk.table_info is tables.table_info
+    assert bk.sources is sources.sources
