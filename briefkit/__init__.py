@@ -7,6 +7,7 @@ In a notebook::
 
     import briefkit as bk
     threats = bk.table("threats", marking=marking)   # validated, typed, ceiling-filtered
+    bk.table_info("threats")                          # its title, as_of, sources, licence
     bk.key_points([...]); bk.md("...", value=...); bk.chart(fig, alt=..., source=...)
     bk.sources()                                      # the brief's Sources section
 """
@@ -18,28 +19,29 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _LAZY = {
-    # data access (briefkit.data)
-    "table": "briefkit.data",
-    "sources": "briefkit.data",
-    # presentation helpers for notebooks (briefkit.prose, briefkit.charts)
-    "key_points": "briefkit.prose",
-    "md": "briefkit.prose",
-    "show_table": "briefkit.prose",
-    "fmt_int": "briefkit.prose",
-    "fmt_num": "briefkit.prose",
-    "fmt_percent": "briefkit.prose",
-    "fmt_date": "briefkit.prose",
-    "fmt_list": "briefkit.prose",
-    "plural": "briefkit.prose",
-    "unverified_flag": "briefkit.prose",
-    "chart": "briefkit.charts",
-    "new_figure": "briefkit.charts",
-    "line_chart": "briefkit.charts",
-    "bar_chart": "briefkit.charts",
-    "column_chart": "briefkit.charts",
-    "step_chart": "briefkit.charts",
-    "timeline_chart": "briefkit.charts",
-    "event_chart": "briefkit.charts",
+    # the kernel side (briefkit.nb): data access, provenance
+    "table": "briefkit.nb.tables",
+    "table_info": "briefkit.nb.tables",
+    "sources": "briefkit.nb.sources",
+    # presentation helpers for notebooks
+    "key_points": "briefkit.nb.prose",
+    "md": "briefkit.nb.prose",
+    "show_table": "briefkit.nb.prose",
+    "fmt_int": "briefkit.nb.prose",
+    "fmt_num": "briefkit.nb.prose",
+    "fmt_percent": "briefkit.nb.prose",
+    "fmt_date": "briefkit.nb.prose",
+    "fmt_list": "briefkit.nb.prose",
+    "plural": "briefkit.nb.prose",
+    "unverified_flag": "briefkit.nb.prose",
+    "chart": "briefkit.nb.charts",
+    "new_figure": "briefkit.nb.charts",
+    "line_chart": "briefkit.nb.charts",
+    "bar_chart": "briefkit.nb.charts",
+    "column_chart": "briefkit.nb.charts",
+    "step_chart": "briefkit.nb.charts",
+    "timeline_chart": "briefkit.nb.charts",
+    "event_chart": "briefkit.nb.charts",
     # errors are cheap
     "BriefkitError": "briefkit.errors",
     "CatalogueError": "briefkit.errors",

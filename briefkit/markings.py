@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+from briefkit.errors import did_you_mean
 
 ORDER: tuple[str, ...] = (
     "UNCLASSIFIED",
@@ -22,8 +22,7 @@ def normalise(marking: str) -> str:
     text = text.replace("IN CONFIDENCE", "IN-CONFIDENCE")
     if text in ORDER:
         return text
-    close = difflib.get_close_matches(text, ORDER, n=1)
-    hint = f" Did you mean {close[0]}?" if close else ""
+    hint = did_you_mean(text, ORDER, quote=False)
     raise ValueError(f"{marking!r} is not a protective marking; use one of {', '.join(ORDER)}.{hint}")
 
 

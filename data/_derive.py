@@ -37,6 +37,18 @@ def boolean(flag) -> str:
     return "" if flag is None else ("true" if flag else "false")
 
 
+TVNZ_2026 = ("https://tvnz-1-news-prod.cdn.arcpublishing.com/2026/02/24/"
+             "terror-attack-in-nz-possible-why-the-language-has-changed")
+
+
+def drop_blogs(urls: str, fallback: str = "") -> str:
+    """Remove blog reprints (thedailyblog.co.nz) from a " ; " list; add ``fallback`` if given."""
+    kept = [u for u in (x.strip() for x in urls.split(";")) if u and "thedailyblog.co.nz" not in u]
+    if fallback and fallback not in kept:
+        kept.append(fallback)
+    return " ; ".join(kept)
+
+
 def threat_level() -> None:
     scale = read("compiled/nz_terrorism_threat_level_scale.csv")
     inferred = scale["label_2026_basis"].str.contains("inferred|VERIFY")
@@ -47,7 +59,8 @@ def threat_level() -> None:
         "likelihood": scale["likelihood_text_nzsis"],
         "label_2026_basis": scale["label_2026_basis"],
         "verified": [boolean(not x) for x in inferred],
-        "source_url": scale["source_urls"],
+        # the blog reprint of the NZSIS release is replaced by TVNZ's report of it
+        "source_url": [drop_blogs(u, TVNZ_2026 if "thedailyblog" in u else "") for u in scale["source_urls"]],
     }), "threat_level_scale")
 
     hist = read("compiled/nz_terrorism_threat_level_history.csv")
@@ -63,34 +76,156 @@ def threat_level() -> None:
         "level_after": hist["level_after"],
         "change_type": hist["change_type"],
         "context": hist["context"],
-        "notes": hist["notes"],
-        "source_url": hist["source_urls"],
+        "notes": [n + (" Blog reprint of the NZSIS release dropped as a source; NZSIS's own release page not seen."
+                       if "thedailyblog" in u else "") for n, u in zip(hist["notes"], hist["source_urls"])],
+        "source_url": [drop_blogs(u) for u in hist["source_urls"]],
         "verified": [boolean(d not in unverified) for d in hist["effective_date"]],
         "verified_note": [unverified.get(d, "") for d in hist["effective_date"]],
     }), "threat_level_history")
 
 
+# Weak sources in the compiled file (a quiz site, an encyclopaedia page, a letter to an editor, a
+# paywalled handbook) are replaced by the secretariats' or governments' own pages, quoted in
+# data/README.md. Where only a media report was seen, the row keeps verified=false.
+PIF_SEC = "http://www.forumsec.org.fj/pages.cfm/about-us/"
+PIF_FR = ("https://www.diplomatie.gouv.fr/en/country-files/asia-and-oceania/news/article/"
+          "pacific-islands-forum-accession-of-new-caledonia-and-french-polynesia-as-full")
+ARF_DFAT = "https://www.dfat.gov.au/international-relations/regional-architecture/asean-regional-forum-arf"
+ARF_2005 = "https://www.aseanregionalforum.org/News/tabid/59/newsid399/8/Default.aspx"
+EAS_SEC = "https://eastasiasummit.asean.org/about-east-asia-summit"
+ASEAN_2025 = "https://ianslive.in/timor-leste-becomes-11th-member-of-asean--20251026134029"
+FORUM_SOURCES = {  # forum -> (source_url, verified, verified_note)
+    "PIF": (PIF_SEC, True, ""),
+    "ARF": (ARF_DFAT + " ; " + ARF_2005, True, ""),
+    "EAS": (EAS_SEC, True, ""),
+    "ASEAN": (ASEAN_2025, False, "media report quoting the ASEAN statement of 26 Oct 2025; asean.org member page not seen"),
+}
+PIF_SINCE = {"French Polynesia": "full member since Sept 2016 (associate member from 2006)",
+             "New Caledonia": "full member since Sept 2016 (associate member from 2006)",
+             "Tokelau": "associate member since 2014"}
+PIF_FOUNDERS = {"Australia", "Cook Islands", "Fiji", "Nauru", "New Zealand", "Tonga", "Samoa"}
+EAS_2011 = {"United States", "Russia"}
+
+
 def forums() -> None:
     fm = read("compiled/forum_memberships.csv")
-    write(pd.DataFrame({
-        "forum_id": fm["forum"],
-        "member": fm["member"],
-        "member_type": fm["member_type"],
-        "as_of_text": fm["as_of"],
-        "source_url": fm["source_url"],
-        "notes": fm["notes"],
-    }), "forum_memberships")
+    rows = []
+    for r in fm.itertuples(index=False):
+        url, ok, why = FORUM_SOURCES[r.forum]
+        as_of, notes = r.as_of, r.notes
+        if r.forum == "PIF":
+            as_of = PIF_SINCE.get(r.member, "listed by the Forum Secretariat (page undated)")
+            if r.member in ("French Polynesia", "New Caledonia"):
+                url = PIF_SEC + " ; " + PIF_FR
+            notes = "founding member 1971" if r.member in PIF_FOUNDERS else ""
+        elif r.forum == "ARF":
+            as_of = "27 participants (DFAT page, current)"
+            notes = ("admitted as 25th participant, July 2005" if r.member == "Timor-Leste" else
+                     "one of the 10 ASEAN Dialogue Partners in the ARF" if r.member in {
+                         "Australia", "Canada", "China", "European Union", "India", "Japan", "South Korea",
+                         "Russia", "New Zealand", "United States"} else "")
+        elif r.forum == "EAS":
+            as_of = "2011" if r.member in EAS_2011 else "2005"
+            notes = ("joined at the 6th EAS, Bali, 19 Nov 2011" if r.member in EAS_2011 else
+                     "participating country since the 1st EAS, Kuala Lumpur, 2005")
+        rows.append({"forum_id": r.forum, "member": r.member, "member_type": r.member_type,
+                     "as_of_text": as_of, "source_url": url, "notes": notes,
+                     "verified": boolean(ok), "verified_note": why})
+    write(pd.DataFrame(rows), "forum_memberships")
 
 
 PSO_IDS = ["UNMOGIP", "UNTSO", "MFO-SINAI", "UNIIMOG", "UNITAF", "UNPROFOR", "TMG-BOUGAINVILLE",
            "INTERFET", "UNTAET", "PRT-BAMYAN", "UNMISS", "UNC-KOREA", "BPC-IRAQ"]
 PSO_UNVERIFIED = {
-    "UNMOGIP": "end year not seen",
+    "UNMOGIP": "end year 1976 is the reference data's caveat ('NZ's contribution ended 1976'); no public page stating it was seen",
     "MFO-SINAI": "current personnel from an undated NZDF page",
     "UNMISS": "end year not seen; current personnel from an undated NZDF page",
     "UNC-KOREA": "start year not seen; personnel from an undated NZDF page",
-    "BPC-IRAQ": "end year not seen; personnel from a blog citing Stuff and an undated NZDF page",
 }
+# Corrections to the seed, each from a cited page (quoted in data/README.md).
+DEFENCE_IRAQ = ("https://www.defence.govt.nz/the-latest/story/new-zealand-defence-force-personnel-deployed-"
+                "in-a-non-combat-training-mission-to-iraq ; https://defence.govt.nz/what-we-do/diplomacy-and-"
+                "deployments/deployment-map/iraq/ ; https://www.scoop.co.nz/stories/AK1911/S00658/nzdf-welcomed-"
+                "home-from-second-last-camp-taji-deployment.htm")
+PSO_CORRECTIONS = {
+    "UNMOGIP": {"end_year": "1976", "ongoing": "false",
+                "personnel_note": "3 NZ Army officers sent in 1952 (NZDF); four NZ officers with the 45 observers "
+                                  "in 1975 (The Press, 15 Dec 1975); NZ's contribution ended 1976",
+                "source_url": "https://nzdefenceforce.medium.com/nzdf-celebrates-contribution-to-peacekeeping-"
+                              "missions-322b09fcf658 ; https://paperspast.natlib.govt.nz/newspapers/CHP19751215.2.102"},
+    "BPC-IRAQ": {"start_year": "2015", "end_year": "2020", "ongoing": "false",
+                 "personnel_note": "Up to 143 NZDF personnel approved by Cabinet (Feb 2015); main body deployed "
+                                   "May 2015; 10 rotations, a little more than 900 personnel in all; transition out "
+                                   "of the mission by 30 June 2020 (NZDF)",
+                 "source_url": DEFENCE_IRAQ},
+}
+# Operations the seed lacks (reference data README: 'RAMSI, Bougainville TMG/PMG, UNTAC and others
+# missing'); UNMIT, UNAMA, UNAMI and MINUSMA are the NZ missions in the pack's UN data
+# (peacekeeping_contributions_un). Personnel only where a source states a number.
+UN_DATA = "corinnee/UN_Peacekeeping_Analytics CountryByYear.csv (peacekeeping_contributions_un)"
+PSO_ADDED = [
+    {"operation_id": "PMG-BOUGAINVILLE", "mission": "Bougainville Peace Monitoring Group", "un_led": "no",
+     "location": "Bougainville (PNG)", "region": "Pacific", "start_year": "1998", "end_year": "2003",
+     "ongoing": "false", "approx_personnel": "30", "approx_personnel_max": "",
+     "personnel_note": "Australian-led, unarmed; took over from the NZ-led Truce Monitoring Group on 30 April 1998; "
+                       "NZDF provided 30 people initially; withdrew in June 2003",
+     "source_url": "https://www.aph.gov.au/Parliamentary_Business/Committees/House_of_Representatives_Committees"
+                   "?url=jfadt/bougainville/bv_chap5.htm ; https://peaceaccords.nd.edu/provision/regional-"
+                   "peacekeeping-force-bougainville-peace-agreement",
+     "verified": "false", "verified_note": "no NZDF or MFAT page seen; Australian parliamentary report and Kroc "
+                                           "Institute (Notre Dame) peace-accords database"},
+    {"operation_id": "RAMSI", "mission": "RAMSI (Regional Assistance Mission to Solomon Islands)", "un_led": "no",
+     "location": "Solomon Islands", "region": "Pacific", "start_year": "2003", "end_year": "2017",
+     "ongoing": "false", "approx_personnel": "", "approx_personnel_max": "",
+     "personnel_note": "Pacific Islands Forum mission; 'Around 2000 New Zealand Defence Force and New Zealand Police "
+                       "personnel have served' over 14 years (cumulative, not a deployment size); NZDF military "
+                       "contribution July 2003 to August 2013; mission ended June 2017",
+     "source_url": "https://www.beehive.govt.nz/release/police-minister-solomon-islands-ramsi-farewell ; "
+                   "http://homebase.mil.nz/overseas-operations/solomon-islands/default.htm",
+     "verified": "true", "verified_note": ""},
+    {"operation_id": "UNTAC", "mission": "UNTAC (UN Transitional Authority in Cambodia)", "un_led": "yes",
+     "location": "Cambodia", "region": "Southeast Asia", "start_year": "1992", "end_year": "1993",
+     "ongoing": "false", "approx_personnel": "", "approx_personnel_max": "",
+     "personnel_note": "NZDF communications, naval and engineering (mine clearance) personnel; NZDF involvement in "
+                       "Cambodia, including demining after UNTAC, ran 1991-2005 (NZ Army)",
+     "source_url": "http://army.mil.nz/about-us/what-we-do/deployments/previous-deployments/cambodia/default.htm ; "
+                   "https://teara.govt.nz/mi/photograph/36083/landmine-clearing-cambodia",
+     "verified": "false", "verified_note": "1992-1993 are UNTAC's mandate years; NZ's own start and end dates "
+                                           "for UNTAC not seen on an NZDF page"},
+    {"operation_id": "UNMIT", "mission": "UNMIT (UN Integrated Mission in Timor-Leste)", "un_led": "yes",
+     "location": "Timor-Leste", "region": "Southeast Asia", "start_year": "2006", "end_year": "2012",
+     "ongoing": "false", "approx_personnel": "4", "approx_personnel_max": "8",
+     "personnel_note": "NZ Army officer Chief Military Liaison Officer from Oct 2006 (NZDF); yearly mean of "
+                       "uniformed personnel 8 (2011) and 4 (2012) in UN data; NZDF in Timor-Leste until Dec 2012",
+     "source_url": "https://m.scoop.co.nz/stories/PO0610/S00367.htm ; "
+                   "http://army.mil.nz/about-us/what-we-do/deployments/previous-deployments/timor+leste/default.htm ; "
+                   + UN_DATA,
+     "verified": "true", "verified_note": ""},
+    {"operation_id": "UNAMA", "mission": "UNAMA (UN Assistance Mission in Afghanistan)", "un_led": "yes",
+     "location": "Afghanistan", "region": "South/Central Asia", "start_year": "2005", "end_year": "2013",
+     "ongoing": "false", "approx_personnel": "1", "approx_personnel_max": "",
+     "personnel_note": "one NZDF Military Liaison Officer ('has also deployed', NZ Government, 25 Jan 2005); "
+                       "1 person a year 2011-2013 in UN data, none by March 2014 (IPI)",
+     "source_url": "https://m.scoop.co.nz/stories/PA0501/S00210.htm ; " + UN_DATA,
+     "verified": "false", "verified_note": "start year from a Jan 2005 statement that an officer 'has' deployed; "
+                                           "end year is the last year in the UN data, not a stated end"},
+    {"operation_id": "UNAMI", "mission": "UNAMI (UN Assistance Mission for Iraq)", "un_led": "yes",
+     "location": "Iraq", "region": "Middle East", "start_year": "2005", "end_year": "2013",
+     "ongoing": "false", "approx_personnel": "1", "approx_personnel_max": "",
+     "personnel_note": "NZDF one-person deployment (military adviser); first deployed 2003 and withdrawn after the "
+                       "19 Aug 2003 attack; resumed January 2005; ended October 2013 'after an eight-year commitment'",
+     "source_url": "http://nzdf.mil.nz/media-centre/news/2013/20131105fsblaide.htm ; " + UN_DATA,
+     "verified": "true", "verified_note": ""},
+    {"operation_id": "MINUSMA", "mission": "MINUSMA (UN Multidimensional Integrated Stabilization Mission in Mali)",
+     "un_led": "yes", "location": "Mali", "region": "Africa", "start_year": "2018", "end_year": "2019",
+     "ongoing": "false", "approx_personnel": "1", "approx_personnel_max": "",
+     "personnel_note": "one NZDF officer (Chief Military Intelligence Officer), Cabinet-approved 'for one year "
+                       "from March 2018'; 1 person in 2018 in UN data",
+     "source_url": "https://beehive.govt.nz/release/mali-deployment-defence-force-officer ; "
+                   "https://nzdefenceforce.medium.com/nzdf-expands-contribution-to-un-missions-in-africa-d5a1e6c49d0e ; "
+                   + UN_DATA,
+     "verified": "false", "verified_note": "end year is the end of the approved one-year deployment; return date not seen"},
+]
 
 
 def peace_support() -> None:
@@ -102,7 +237,7 @@ def peace_support() -> None:
         low.append(nums[0] if nums else "")
         high.append(nums[1] if len(nums) > 1 else "")
     end = pso["end_year"]
-    write(pd.DataFrame({
+    out = pd.DataFrame({
         "operation_id": PSO_IDS,
         "mission": pso["mission"],
         "un_led": pso["un_led"],
@@ -117,7 +252,11 @@ def peace_support() -> None:
         "source_url": pso["source_urls"],
         "verified": [boolean(i not in PSO_UNVERIFIED) for i in PSO_IDS],
         "verified_note": [PSO_UNVERIFIED.get(i, "") for i in PSO_IDS],
-    }), "peace_support_operations")
+    })
+    for oid, fix in PSO_CORRECTIONS.items():
+        for col, value in fix.items():
+            out.loc[out["operation_id"] == oid, col] = value
+    write(pd.concat([out, pd.DataFrame(PSO_ADDED)], ignore_index=True), "peace_support_operations")
 
 
 def peacekeeping() -> None:
@@ -184,6 +323,37 @@ CITED_PARTICIPATION = [
 ]
 
 
+# The compiled file's Rarotonga row ('Ratified 1985', Ban Monitor) gives the signature year, and its
+# Budapest row predates New Zealand's accession. Both are corrected from the pages below.
+RAROTONGA_SOURCES = (
+    "http://parlinfo.aph.gov.au/parlInfo/search/display/display.w3p;query=Id%3A%22chamber%2Fhansards%2F"
+    "1987-03-26%2F0080%22;src1=sm1 ; https://vdocument.in/the-south-pacific-nuclear-free-zone-treaty.html ; "
+    "https://vdocuments.us/an-assessment-of-the-south-pacific-nuclear-free-antarctica-treaties-the-drafters.html")
+BUDAPEST_SOURCES = ("https://treatydatabase.overheid.nl/nl/Verdrag/Details/009852_w ; "
+                    "https://www.treaties.mfat.govt.nz/search/details/p/290/1250 ; "
+                    "https://www.transparency.org.nz/blog/make-haste-slowly-the-budapest-convention")
+TREATY_CORRECTIONS = {
+    "RAROTONGA": {
+        "signature": "1985-08-06", "ratification": "1986", "in_force": "1986-12-11", "ratification_year": "1986",
+        "date_precision": "year", "status": "ratified",
+        "notes": "Signed 6 Aug 1985, the day the Forum opened the Treaty for signature; ratified in 1986: not yet "
+                 "ratified when two MFAT officials wrote in 1986 ('New Zealand is committed to ratification'), and "
+                 "among the eight ratifications when the Treaty entered into force on 11 Dec 1986 (Australian Senate "
+                 "Hansard, 26 Mar 1987). Ban Monitor's 'Ratified 1985' is the signature year.",
+        "source_url": RAROTONGA_SOURCES, "verified": "false",
+        "verified_note": "ratification year inferred from two sources; the exact date on the depositary's "
+                         "(Pacific Islands Forum Secretariat) record not seen"},
+    "BUDAPEST": {
+        "signature": "", "ratification": "2025-08-28", "in_force": "2025-12-01", "ratification_year": "2025",
+        "date_precision": "day", "status": "acceded",
+        "notes": "Invited to accede Sept 2020; Cabinet decision 18 Feb 2021; accession deposited 28 Aug 2025, in "
+                 "force for NZ 1 Dec 2025, with reservations (Netherlands government treaty database, which records "
+                 "the Council of Europe's depositary notifications). MFAT Treaties Online snapshot still said "
+                 "'In Progress'. Not acceded in 2024.",
+        "source_url": BUDAPEST_SOURCES, "verified": "true", "verified_note": ""},
+}
+
+
 def treaty_participation() -> None:
     seen = read("compiled/treaty_status_seen.csv")
     rows = [
@@ -198,20 +368,14 @@ def treaty_participation() -> None:
         rat = rat.group(0) if rat else ""
         status = ("in force" if r.in_force_for_country and not rat else
                   "ratified" if rat else "accession in progress")
-        note = r.notes
-        if tid == "RAROTONGA":
-            note = ("Ban Monitor says 'Ratified 1985', likely the signature year; treaty opened "
-                    "for signature 6 Aug 1985, in force 11 Dec 1986 (secondary sources)")
-        unverified = tid in {"RAROTONGA", "BUDAPEST"}
-        rows.append({
+        row = {
             "treaty_id": tid, "country": r.country, "signature": sig, "ratification": rat,
             "in_force": r.in_force_for_country, "ratification_year": rat[:4],
-            "date_precision": r.precision.split("(")[0], "status": status, "notes": note,
-            "source_url": r.source_url, "verified": boolean(not unverified),
-            "verified_note": ("ratification year not confirmed by the depositary" if tid == "RAROTONGA"
-                              else "sources disagree: MFAT 'In Progress', TI-NZ 'completed'"
-                              if tid == "BUDAPEST" else ""),
-        })
+            "date_precision": r.precision.split("(")[0], "status": status, "notes": r.notes,
+            "source_url": r.source_url, "verified": "true", "verified_note": "",
+        }
+        row.update(TREATY_CORRECTIONS.get(tid, {}))
+        rows.append(row)
     have = {(r["treaty_id"], r["country"]) for r in rows}
     owid = read("owid/bio_chem_weapons_proliferation_2022.csv")
     owid = owid[owid["Entity"].isin(OWID_COUNTRIES)]

@@ -1,37 +1,112 @@
-"""Content-side computations for the NZ International Security Briefing Pack.
+"""Content-side code for the NZ International Security Briefing Pack, one module per domain.
 
 Pure functions over the DataFrames that ``briefkit.table`` returns (see ``data/README.md``):
-what the notebooks show is computed and unit-tested here, and the notebooks only narrate.
+what the notebooks show is computed, charted and phrased here, and the notebooks only narrate.
 Knowledge of New Zealand, its threats and regions lives here, never in ``briefkit``.
 
     import security_pack as sp
     now = sp.current_threat_level(history, scale)
 
-Modules: ``analysis`` (tables and facts), ``figures`` (the pack's recurring charts),
-``indicators`` (one indicator chart per threat), ``narrative`` (sentences that branch on the
-data), ``meta`` (source lines, as-of dates).
+Modules, each holding its computations, charts (``*_exhibit``) and sentences (``*_sentence``):
+
+- ``threat_level``: the national terrorism threat level (steps, spells, now, step chart)
+- ``operations``: peace support operations and uniformed contributions
+- ``treaties``: disarmament and non-proliferation treaties, by country and by threat
+- ``regions``: regions, forums, armed conflict, each threat's regional footprint
+- ``threats``: the five threats, the roles on each, one indicator chart per threat
+- ``shared``: New Zealand's name, the ``Exhibit`` record, source lines and as-of dates
 """
 
 from __future__ import annotations
 
-from .analysis import *  # noqa: F401,F403  (the public surface is analysis.__all__)
-from .analysis import __all__ as _analysis_all
-from .figures import (
-    Exhibit,
-    conflicts_exhibit,
+from .operations import (
+    annual_contributions,
+    contribution_facts,
+    contribution_sentences,
     contributions_exhibit,
+    current_operations,
+    current_operations_sentence,
+    largest_operation_sentence,
+    leadership,
     operations_exhibit,
-    ratification_exhibit,
-    threat_level_exhibit,
+    operations_in,
+    operations_sentence,
+    operations_table,
+    operations_timeline,
+    personnel_text,
+    short_name,
 )
-from .indicators import INDICATOR_TABLES, Indicator, indicator, indicator_tables
-from .meta import as_of, source_line
-from .narrative import *  # noqa: F401,F403
-from .narrative import __all__ as _narrative_all
+from .regions import (
+    REGIONS,
+    canonical_country,
+    check_region,
+    conflict_region,
+    conflicts_exhibit,
+    footprint_sentence,
+    forum_members_table,
+    forum_summary,
+    forums_for_region,
+    forums_sentence,
+    place_name,
+    region_countries,
+    regional_footprint,
+)
+from .shared import NZ, Exhibit, as_of, source_line
+from .threat_level import (
+    CurrentLevel,
+    current_threat_level,
+    describe_change,
+    level_ranks,
+    threat_level_exhibit,
+    threat_level_peak,
+    threat_level_periods,
+    threat_level_steps,
+)
+from .threats import (
+    INDICATOR_TABLES,
+    THREAT_ORDER,
+    Indicator,
+    indicator,
+    indicator_tables,
+    threat_instruments,
+    threat_overview,
+    threat_row,
+)
+from .treaties import (
+    THREAT_TREATY_DOMAINS,
+    coverage_sentence,
+    parse_partial_date,
+    pending_sentence,
+    ratification_exhibit,
+    ratification_timeline,
+    ratified_sentence,
+    treaties_for_threat,
+    treaty_dates,
+    treaty_facts,
+    treaty_matrix,
+    treaty_sentence,
+)
 
-__all__ = list(_analysis_all) + [
-    "Exhibit", "conflicts_exhibit", "contributions_exhibit", "operations_exhibit",
-    "ratification_exhibit", "threat_level_exhibit",
-    "INDICATOR_TABLES", "Indicator", "indicator", "indicator_tables",
-    "as_of", "source_line",
-] + list(_narrative_all)
+__all__ = [
+    # shared
+    "NZ", "Exhibit", "as_of", "source_line",
+    # threat_level
+    "CurrentLevel", "current_threat_level", "describe_change", "level_ranks", "threat_level_exhibit",
+    "threat_level_peak", "threat_level_periods", "threat_level_steps",
+    # operations
+    "annual_contributions", "contribution_facts", "contribution_sentences",
+    "contributions_exhibit", "current_operations", "current_operations_sentence",
+    "largest_operation_sentence", "leadership", "operations_exhibit", "operations_in",
+    "operations_sentence", "operations_table", "operations_timeline", "personnel_text", "short_name",
+    # treaties
+    "THREAT_TREATY_DOMAINS", "coverage_sentence", "parse_partial_date", "pending_sentence",
+    "ratification_exhibit", "ratification_timeline", "ratified_sentence", "treaties_for_threat",
+    "treaty_dates", "treaty_facts", "treaty_matrix", "treaty_sentence",
+    # regions
+    "REGIONS", "canonical_country", "check_region", "conflict_region", "conflicts_exhibit",
+    "footprint_sentence", "forum_members_table", "forum_summary", "forums_for_region",
+    "forums_sentence", "place_name", "region_countries", "regional_footprint",
+    # threats
+    "INDICATOR_TABLES", "THREAT_ORDER", "Indicator", "indicator", "indicator_tables",
+    "threat_instruments", "threat_overview", "threat_row",
+]

@@ -16,7 +16,9 @@ import pandas as pd
 import pytest
 
 import briefkit.data as data
-from briefkit import withheld as wh
+from briefkit.data import store
+from briefkit.data import withheld as wh
+from briefkit.nb import sources, tables
 from briefkit.errors import BriefkitError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "data"
@@ -27,11 +29,11 @@ SECRET_ROW = "hidden,space,2020,,Operation Nightjar,RESTRICTED\n"
 def _fresh_state(monkeypatch):
     monkeypatch.delenv("BRIEFKIT_PACK", raising=False)
     monkeypatch.delenv("BRIEFKIT_MARKING", raising=False)
-    data._USED.clear()
-    data._LOADED.clear()
+    sources.USED.clear()
+    store._LOADED.clear()
     yield
-    data._USED.clear()
-    data._LOADED.clear()
+    sources.USED.clear()
+    store._LOADED.clear()
 
 
 @pytest.fixture
@@ -52,33 +54,33 @@ def test_marking_above_the_briefs_ceiling_is_refused(pack, monkeypatch):
     monkeypatch.setenv("BRIEFKIT_MARKING", "UNCLASSIFIED")
     for asked in ("TOP SECRET", "RESTRICTED", "in confidence"):
         with pytest.raises(BriefkitError) as caught:
-            data.table("roles", marking=asked)
+            tables.table("roles", marking=asked)
         message = str(caught.value)
         assert "UNCLASSIFIED" in message and "roles" in message
         assert "pack.yml" in message  # what to do: raise the brief's marking there
-    assert "hidden" not in set(data.table("roles", marking="UNCLASSIFIED")["role_id"])
-    assert "hidden" not in set(data.table("roles")["role_id"])
+    assert "hidden" not in set(tables.table("roles", marking="UNCLASSIFIED")["role_id"])
+    assert "hidden" not in set(tables.table("roles")["role_id"])
 
 
 def test_a_lower_marking_than_the_ceiling_narrows(pack, monkeypatch):
     monkeypatch.setenv("BRIEFKIT_MARKING", "SECRET")
-    assert "hidden" in set(data.table("roles", marking="RESTRICTED")["role_id"])
-    assert "hidden" in set(data.table("roles", marking="secret")["role_id"])
-    narrowed = data.table("roles", marking="UNCLASSIFIED")
+    assert "hidden" in set(tables.table("roles", marking="RESTRICTED")["role_id"])
+    assert "hidden" in set(tables.table("roles", marking="secret")["role_id"])
+    narrowed = tables.table("roles", marking="UNCLASSIFIED")
     assert "hidden" not in set(narrowed["role_id"]) and len(narrowed) == 3
     with pytest.raises(BriefkitError, match="TOP SECRET"):
-        data.table("roles", marking="TOP SECRET")
+        tables.table("roles", marking="TOP SECRET")
 
 
 def test_a_bad_ceiling_in_the_environment_is_explained(pack, monkeypatch):
     monkeypatch.setenv("BRIEFKIT_MARKING", "SECRETISH")
     with pytest.raises(BriefkitError, match="BRIEFKIT_MARKING"):
-        data.table("roles")
+        tables.table("roles")
 
 
 def test_without_a_ceiling_the_marking_argument_is_used(pack):
-    assert "hidden" not in set(data.table("roles")["role_id"])  # default UNCLASSIFIED
-    assert "hidden" in set(data.table("roles", marking="TOP SECRET")["role_id"])
+    assert "hidden" not in set(tables.table("roles")["role_id"])  # default UNCLASSIFIED
+    assert "hidden" in set(tables.table("roles", marking="TOP SECRET")["role_id"])
 
 
 def _frames(obj, depth=0):
@@ -109,15 +111,20 @@ def _frames(obj, depth=0):
 def test_no_public_name_hands_out_unfiltered_rows(pack, monkeypatch):
     monkeypatch.setenv("BRIEFKIT_MARKING", "UNCLASSIFIED")
     pkg = data.load()
-    data.table("roles")
+    tables.table("roles")
     assert not hasattr(pkg, "tables")
-    for frame in [*_frames(pkg), *_frames({k: getattr(data, k) for k in dir(data) if not k.startswith("_")})]:
+    assert not hasattr(pkg, "table")  # rows come only through briefkit.nb.tables, which filters
+    modules = (data, store, tables, sources)
+    public = [getattr(m, k) for m in modules for k in dir(m) if not k.startswith("_")]
+    for frame in [*_frames(pkg), *_frames(public)]:
         assert "Nightjar" not in frame.to_csv()
-    shown = pkg.table("roles")  # the package's own accessor filters too
+    shown = tables.table("roles")
     assert "hidden" not in set(shown["role_id"])
     with pytest.raises(BriefkitError):
-        pkg.table("roles", marking="RESTRICTED")
-    assert pkg.resources["roles"]["title"] == "Roles"  # metadata stays public (security_pack.meta)
+        tables.table("roles", marking="RESTRICTED")
+    assert pkg.resources["roles"]["title"] == "Roles"  # metadata stays public
+    info = tables.table_info("roles")
+    assert info["title"] == "Roles" and "Nightjar" not in json.dumps(info)
 
 
 # --- withheld values ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""briefkit.charts: house style, accessible deterministic SVG, figure markup."""
+"""briefkit.nb.charts: house style, accessible deterministic SVG, figure markup."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from briefkit import charts
+from briefkit.nb import charts
 
 
 def line_fig(title="Warheads, 1945-2023", ylabel="Warheads (number)"):
@@ -191,7 +191,7 @@ def test_same_chart_in_another_process_gives_the_same_bytes():
 
     code = (
         "import hashlib, pandas as pd\n"
-        "from briefkit import charts\n"
+        "from briefkit.nb import charts\n"
         "df = pd.DataFrame({'year': [2000, 2001, 2002] * 2, 'value': [10, 12, 15, 3, 2, 4], 'country': ['A'] * 3 + ['B'] * 3})\n"
         "fig = charts.line_chart(df, x='year', y='value', series='country', title='Warheads, 1945-2023', xlabel='Year', ylabel='Warheads (number)')\n"
         "print(hashlib.sha256(charts.figure_html(fig, alt='alt', source='src').encode()).hexdigest())\n"

@@ -1,4 +1,5 @@
-"""briefkit.data: validation messages, typed tables, marking ceilings, cache, provenance, export."""
+"""briefkit.data and briefkit.nb.tables/sources: validation messages, typed tables, marking
+ceilings, cache, provenance."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pandas as pd
 import pytest
 
 import briefkit.data as data
+from briefkit.data import store
+from briefkit.nb import sources, tables
 from briefkit.errors import BriefkitError, DataValidationError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,11 +26,11 @@ FIXTURE = Path(__file__).parent / "fixtures" / "data"
 @pytest.fixture(autouse=True)
 def _fresh_state(monkeypatch):
     monkeypatch.delenv("BRIEFKIT_PACK", raising=False)
-    data._USED.clear()
-    data._LOADED.clear()
+    sources.USED.clear()
+    store._LOADED.clear()
     yield
-    data._USED.clear()
-    data._LOADED.clear()
+    sources.USED.clear()
+    store._LOADED.clear()
 
 
 @pytest.fixture
@@ -152,7 +155,7 @@ def test_byte_order_mark_is_accepted_with_a_warning_and_kept_out_of_the_header(p
         assert messages(pack) == []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", data.DataWarning)
-        assert list(data.table("threats").columns)[0] == "threat_id"
+        assert list(tables.table("threats").columns)[0] == "threat_id"
 
 
 def test_resource_listed_but_file_missing(pack):
@@ -194,7 +197,7 @@ def test_a_csv_that_is_a_symlink_out_of_the_pack_is_refused(pack, tmp_path):
     assert any(m.startswith("data/roles.csv: is a symbolic link") for m in found), found
     assert not any("Outside secret" in m for m in found)
     with pytest.raises(DataValidationError, match="data/roles.csv: is a symbolic link"):
-        data.table("roles")
+        tables.table("roles")
 
 
 def test_a_symlinked_csv_not_in_the_descriptor_is_refused_too(pack, tmp_path):
@@ -235,7 +238,7 @@ def test_control_characters_in_a_value_are_reported(pack, bad, shown):
     expected = f"""data/threats.csv line 2, column "name": 'Terror{shown}ism"""
     assert any(m.startswith(expected) and "control character" in m for m in found), found
     with pytest.raises(DataValidationError):
-        data.table("threats")
+        tables.table("threats")
 
 
 def test_tabs_and_newlines_in_a_value_are_allowed(pack):
@@ -304,14 +307,14 @@ def test_every_problem_is_reported_across_files(pack):
 
 
 def test_tables_are_typed_from_the_schema(pack):
-    threats = data.table("threats")
+    threats = tables.table("threats")
     assert str(threats["level"].dtype) == "Int64"
     assert pd.api.types.is_datetime64_any_dtype(threats["first_seen"])
     assert str(threats["verified"].dtype) == "boolean"
     assert isinstance(threats["trend"].dtype, pd.CategoricalDtype)
     assert list(threats["trend"].cat.categories) == ["rising", "stable", "falling"]
     assert threats["level"].isna().sum() == 1  # blank stays missing, not 0
-    roles = data.table("roles")
+    roles = tables.table("roles")
     assert str(roles["start_year"].dtype) == "Int64"
     assert roles["end_year"].isna().sum() == 2
 
@@ -320,27 +323,27 @@ def test_restricted_row_never_reaches_an_unclassified_brief(pack):
     with open(pack / "data" / "roles.csv", "a", encoding="utf-8") as fh:
         fh.write("hidden,space,2020,,Operation Nightjar,RESTRICTED\n")
     assert messages(pack) == []
-    for shown in (data.table("roles"), data.table("roles", marking="UNCLASSIFIED"),
-                  data.table("roles", marking="in confidence")):
+    for shown in (tables.table("roles"), tables.table("roles", marking="UNCLASSIFIED"),
+                  tables.table("roles", marking="in confidence")):
         assert "hidden" not in set(shown["role_id"])
         assert len(shown) == 3
-    bundle = data._sources_bundle()
+    bundle = sources.bundle(sources.USED.provenance())
     assert "1 row(s) marked above" in bundle["text/html"]
     assert "Nightjar" not in json.dumps(bundle) and "hidden" not in json.dumps(bundle)
-    assert bundle[data.PROVENANCE_MIME]["tables"][0]["withheld"] == 1
-    restricted = data.table("roles", marking="RESTRICTED")
+    assert bundle[sources.PROVENANCE_MIME]["tables"][0]["withheld"] == 1
+    restricted = tables.table("roles", marking="RESTRICTED")
     assert "Operation Nightjar" in set(restricted["description"])
-    assert len(data.table("roles", marking="TOP SECRET")) == 4
+    assert len(tables.table("roles", marking="TOP SECRET")) == 4
 
 
 def test_unknown_marking_table_and_column_are_explained(pack):
     with pytest.raises(BriefkitError, match="Did you mean 'threats'"):
-        data.table("threat")
+        tables.table("threat")
     with pytest.raises(BriefkitError, match="Did you mean 'trend'"):
-        data.table("threats", columns=["trnd"])
+        tables.table("threats", columns=["trnd"])
     with pytest.raises(BriefkitError, match="not a protective marking"):
-        data.table("threats", marking="SECRETISH")
-    assert list(data.table("threats", columns=["threat_id", "trend"]).columns) == ["threat_id", "trend"]
+        tables.table("threats", marking="SECRETISH")
+    assert list(tables.table("threats", columns=["threat_id", "trend"]).columns) == ["threat_id", "trend"]
 
 
 # --- provenance ------------------------------------------------------------------------------
@@ -350,9 +353,9 @@ def test_sources_displays_one_bundle_with_html_and_provenance(pack, monkeypatch)
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append((obj, raw)))
     replace(pack, "datapackage.yaml", "title: Fixture source", 'title: "Fixture <b>source</b>"')
-    data.table("threats")
-    data.table("roles")
-    data.sources()
+    tables.table("threats")
+    tables.table("roles")
+    sources.sources()
     assert len(shown) == 1
     bundle, raw = shown[0]
     assert raw is True
@@ -361,7 +364,7 @@ def test_sources_displays_one_bundle_with_html_and_provenance(pack, monkeypatch)
     assert "Fixture &lt;b&gt;source&lt;/b&gt;" in html and "<b>source</b>" not in html
     assert '<a href="https://example.org/threats">' in html
     assert "Test Ministry" in html and "Creative Commons Attribution 4.0" in html
-    prov = bundle[data.PROVENANCE_MIME]
+    prov = bundle[sources.PROVENANCE_MIME]
     assert prov["as_of"] == "2024-06-30"
     assert [t["name"] for t in prov["tables"]] == ["threats", "roles"]
     first = prov["tables"][0]
@@ -382,21 +385,21 @@ def cache_files(root: Path) -> list[Path]:
 
 def count_checks(monkeypatch) -> list:
     calls = []
-    real = data.check
+    real = store.check
 
     def counting(root):
         calls.append(root)
         return real(root)
 
-    monkeypatch.setattr(data, "check", counting)
+    monkeypatch.setattr(store, "check", counting)
     return calls
 
 
 def test_second_load_hits_the_cache(pack, monkeypatch):
     calls = count_checks(monkeypatch)
     data.load(pack)
-    data._LOADED.clear()  # as in a new kernel
-    data.table("threats")
+    store._LOADED.clear()  # as in a new kernel
+    tables.table("threats")
     assert len(calls) == 1
     assert len(cache_files(pack)) == 1
 
@@ -405,11 +408,11 @@ def test_changed_data_is_validated_again(pack, monkeypatch):
     calls = count_checks(monkeypatch)
     data.load(pack)
     replace(pack, "threats.csv", "Cyber security", "Cyber-security")
-    assert "Cyber-security" in set(data.table("threats")["name"])
+    assert "Cyber-security" in set(tables.table("threats")["name"])
     assert len(calls) == 2
     replace(pack, "threats.csv", "rising,2,", "risng,2,")
     with pytest.raises(DataValidationError, match="'risng' is not one of"):
-        data.table("threats")
+        tables.table("threats")
 
 
 def test_corrupt_cache_is_a_miss(pack, monkeypatch):
@@ -418,8 +421,8 @@ def test_corrupt_cache_is_a_miss(pack, monkeypatch):
     [cached] = cache_files(pack)
     cached.write_bytes(b"not a pickle")
     (pack / ".cache" / "briefkit" / "data-index.json").write_text("{broken")
-    data._LOADED.clear()
-    assert len(data.table("threats")) == 3
+    store._LOADED.clear()
+    assert len(tables.table("threats")) == 3
     assert len(calls) == 2
 
 
@@ -433,8 +436,8 @@ def test_any_foreign_cache_file_is_a_miss_never_an_error(pack, monkeypatch, cont
     for cached in cache_files(pack):
         cached.write_bytes(content)
     (pack / ".cache" / "briefkit" / "data-index.json").write_bytes(content)
-    data._LOADED.clear()
-    assert len(data.table("threats")) == 3
+    store._LOADED.clear()
+    assert len(tables.table("threats")) == 3
     assert len(calls) == 2
 
 
@@ -461,8 +464,8 @@ def test_a_planted_cache_file_never_runs_code(pack, tmp_path):
     key = data.load(pack).key
     for name in (f"data-{key}.pickle", f"data-{key}.json", "data.pickle"):
         (folder / name).write_bytes(evil)
-    data._LOADED.clear()
-    assert len(data.table("threats")) == 3
+    store._LOADED.clear()
+    assert len(tables.table("threats")) == 3
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "--check", "--pack",
                              str(pack / "pack.yml")], capture_output=True, text=True, cwd=pack,
                             timeout=300)
@@ -473,7 +476,7 @@ def test_a_planted_cache_file_never_runs_code(pack, tmp_path):
 def test_a_re_marked_row_with_the_same_size_and_time_is_withheld(pack):
     path = pack / "data" / "roles.csv"
     data.load(pack)
-    assert "cyber" in set(data.table("roles")["role_id"])
+    assert "cyber" in set(tables.table("roles")["role_id"])
     before = path.stat()
     text = path.read_text(encoding="utf-8")
     old = "cyber,cyber,2017,2024,Incident response,UNCLASSIFIED"
@@ -481,10 +484,10 @@ def test_a_re_marked_row_with_the_same_size_and_time_is_withheld(pack):
     path.write_text(text.replace(old, old.replace("UNCLASSIFIED", "CONFIDENTIAL")), encoding="utf-8")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
-    assert "cyber" not in set(data.table("roles")["role_id"])  # the same kernel
-    data._LOADED.clear()
-    assert "cyber" not in set(data.table("roles")["role_id"])  # the next brief's kernel
-    assert "cyber" in set(data.table("roles", marking="CONFIDENTIAL")["role_id"])
+    assert "cyber" not in set(tables.table("roles")["role_id"])  # the same kernel
+    store._LOADED.clear()
+    assert "cyber" not in set(tables.table("roles")["role_id"])  # the next brief's kernel
+    assert "cyber" in set(tables.table("roles", marking="CONFIDENTIAL")["role_id"])
 
 
 def test_a_file_with_the_same_size_and_time_is_validated_again(pack, monkeypatch):
@@ -493,9 +496,9 @@ def test_a_file_with_the_same_size_and_time_is_validated_again(pack, monkeypatch
     before = path.stat()
     replace(pack, "threats.csv", "rising,2,", "risng!,2,")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    data._LOADED.clear()
+    store._LOADED.clear()
     with pytest.raises(DataValidationError, match="'risng!' is not one of"):
-        data.table("threats")
+        tables.table("threats")
 
 
 def test_hashing_the_whole_real_package_takes_milliseconds():
@@ -526,8 +529,8 @@ def test_find_pack_root(tmp_path, monkeypatch):
         data.find_pack_root(tmp_path)
 
 
-def notebook(tmp_path, *sources) -> Path:
-    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": []} for s in sources]
+def notebook(tmp_path, *codes) -> Path:
+    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": []} for s in codes]
     cells.append({"cell_type": "markdown", "source": 'table("not-code")', "metadata": {}})
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
@@ -553,7 +556,41 @@ def test_used_tables_is_none_for_a_computed_name(tmp_path):
 def test_validate_then_load_checks_once(pack, monkeypatch):
     calls = count_checks(monkeypatch)
     data.validate(pack)
-    data._LOADED.clear()
+    store._LOADED.clear()
     data.validate(pack)
     data.load(pack)
     assert len(calls) == 1
+
+
+# --- the kernel side's metadata, and a light import ------------------------------------------
+
+
+def test_table_info_gives_a_tables_metadata_without_rows(pack):
+    info = tables.table_info("threats")
+    assert info == {"title": "Threats", "as_of": "2024-06-30", "licence": "Creative Commons Attribution 4.0",
+                    "sources": [{"title": "Fixture source", "publisher": "Test Ministry",
+                                 "path": "https://example.org/threats"}]}
+    info["sources"][0]["title"] = "changed"
+    assert tables.table_info("threats")["sources"][0]["title"] == "Fixture source"  # a copy
+    assert sources.USED.provenance()["tables"] == []  # metadata is not a use of the table
+    with pytest.raises(BriefkitError, match="Did you mean 'threats'"):
+        tables.table_info("threat")
+
+
+def test_importing_the_data_package_and_the_sources_module_does_not_import_pandas():
+    code = ("import sys, briefkit.data, briefkit.nb.sources, briefkit.nb.tables; "
+            "print(sorted(m for m in ('pandas', 'frictionless', 'yaml', 'IPython') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_misspelt_column_name_gets_a_suggestion(pack):
+    replace(pack, "threats.csv", ",verified,", ",verifed,")
+    assert """data/threats.csv line 1, column "verifed": is not a column of this table in data/datapackage.yaml; remove it or add it to the schema. Did you mean 'verified'?""" in messages(pack)
+
+
+def test_the_public_surface_points_at_the_kernel_side():
+    import briefkit as bk
+
+    assert bk.table is tables.table and bk.table_info is tables.table_info
+    assert bk.sources is sources.sources

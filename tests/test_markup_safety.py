@@ -23,8 +23,8 @@ import yaml
 from markupsafe import Markup
 
 import security_pack as sp
-from briefkit import charts
-from briefkit.prose import key_points_html, md_html, table_html, unverified_flag
+from briefkit.nb import charts
+from briefkit.nb.prose import key_points_html, md_html, table_html, unverified_flag
 from conftest import ROOT, chromium_or_skip, run_build
 
 PAYLOADS = [
@@ -153,7 +153,7 @@ def test_key_points_keep_engine_markup():
 
 
 def test_fmt_list_never_flattens_markup_into_text():
-    from briefkit.prose import fmt_list
+    from briefkit.nb.prose import fmt_list
 
     assert fmt_list(["A & B", "<c>"]) == "A & B and <c>"  # text stays text (escaped by its sink)
     joined = fmt_list([Markup("<em>x</em>"), "A & B", "<c>"])
@@ -258,7 +258,7 @@ def test_chart_text_from_data_is_never_mathtext_or_markup():
 def test_house_style_turns_mathtext_off():
     import matplotlib as mpl
 
-    with charts.style():
+    with mpl.rc_context(fname=str(charts.STYLE)):  # the house style file itself
         assert mpl.rcParams["text.parse_math"] is False
     fig, ax = charts.new_figure("Cost in $ and $\\foo$", xlabel="$\\frac{a}{", ylabel="y $_")
     ax.bar(["$\\foo$", "{0}", "a_b$"], [1, 2, 3])

@@ -1,4 +1,4 @@
-"""briefkit.prose: escaped prose, key points, number/date formats and briefing tables."""
+"""briefkit.nb.prose: escaped prose, key points, number/date formats and briefing tables."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 import pandas as pd
 import pytest
 
-from briefkit import prose
-from briefkit.prose import (
+from briefkit.nb import prose
+from briefkit.nb.prose import (
     fmt_date,
     fmt_int,
     fmt_list,

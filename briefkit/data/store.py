@@ -1,21 +1,14 @@
-"""The data package: validated once per build, typed tables, marking ceilings, provenance.
+"""The data package on disk: read and hash every input, validate once, typed tables.
 
     root = find_pack_root()          # $BRIEFKIT_PACK, else the folder above holding pack.yml
     validate(root)                   # raises DataValidationError listing every problem
-    pkg = load(root)                 # the validated package: metadata, and pkg.table(...)
+    pkg = load(root)                 # the validated package: its key and each table's metadata
 
-In a notebook (each brief runs in its own kernel)::
-
-    threats = bk.table("threats", marking=marking)   # rows above the marking never arrive
-    bk.sources()                                      # Sources section + provenance JSON
-
-**Ceiling.** The engine starts each brief's kernel with ``BRIEFKIT_MARKING`` set to the
-brief's marking. Then that is the ceiling: ``table(name, marking=X)`` with X above it raises
-:class:`BriefkitError`, and a lower X narrows. Without the variable (an analyst in
-JupyterLab) ``marking`` is used as given. No public name hands out unfiltered rows: the
-package's typed tables are private and :func:`table` / :meth:`DataPackage.table` filter.
-Python in the same process can still read files, so this is not a sandbox: the engine's
-last line of defence is :mod:`briefkit.withheld`, which scans every output before publishing.
+This is the build side: it knows files, hashes and schemas, and nothing of briefs or kernels.
+Notebooks ask for rows through :mod:`briefkit.nb.tables`, which applies the brief's marking
+ceiling; no public name here hands out rows. Python in the same process can still read files,
+so this is not a sandbox: the engine's last line of defence is :mod:`briefkit.data.withheld`,
+which scans every output before publishing.
 
 **Cache.** Every input (data/datapackage.yaml and every CSV under data/) is read and hashed on
 every load (SHA-256 of the bytes: about 2 ms for the whole package; never size or mtime). A
@@ -27,33 +20,27 @@ stamp that cannot be read or does not match is a miss. Symbolic links under data
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
 import posixpath
-import re
 import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefkit import markings
-from briefkit.errors import BriefkitError, DataValidationError, Problem
-from briefkit.validate import DATA_DIR, DESCRIPTOR, DataWarning, check
+from briefkit import config, markings
+from briefkit.data.validate import DATA_DIR, DESCRIPTOR, check
+from briefkit.errors import BriefkitError, DataValidationError, Problem, did_you_mean
 
-__all__ = ["CEILING_ENV", "DataPackage", "DataWarning", "Problem", "ceiling", "check", 
-           "find_pack_root", "load", "sources", "table", "used_tables", "validate"]
+__all__ = ["DataPackage", "find_pack_root", "load", "validate"]
 
 CACHE_VERSION = 2
 CACHE_DIR = ".cache/briefkit"
-CEILING_ENV = "BRIEFKIT_MARKING"
-PROVENANCE_MIME = "application/vnd.briefkit.provenance+json"
 STAMP_FORMAT = "briefkit-validated-data"
 STAMP_MAX_BYTES = 8 * 2**20
 
 _LOADED: dict[Path, DataPackage] = {}  # per process: root -> last package loaded
-_USED: dict[str, dict] = {}  # per kernel: tables this brief has shown
 
 
 @dataclass
@@ -68,9 +55,9 @@ class _State:
 
 @dataclass(frozen=True)
 class DataPackage:
-    """The validated package: its key, each table's metadata, and :meth:`table`.
+    """The validated package: its key and each table's metadata; no rows.
 
-    Rows are only ever handed out filtered by marking; there is no public unfiltered table.
+    Rows are handed out only by :func:`briefkit.nb.tables.table`, filtered by marking.
     """
 
     key: str
@@ -82,19 +69,30 @@ class DataPackage:
         """The tables' names, in the descriptor's order."""
         return list(self.resources)
 
-    def table(self, name: str, marking: str = markings.DEFAULT, columns=None):
-        """Table ``name`` as a typed DataFrame without rows marked above ``marking``.
+    def _rows(self, name: str, limit: str, columns=None):
+        """(rows of ``name`` marked at or below ``limit``, number withheld).
 
-        The ceiling set by the engine (``$BRIEFKIT_MARKING``) applies: see :func:`table`.
+        Private to briefkit: its one caller, :func:`briefkit.nb.tables.table`, checks ``name``
+        and checks ``limit`` against the brief's ceiling first.
         """
-        return _filtered(self, name, marking, columns)
+        df = _typed_table(self._state, name)
+        allowed = list(markings.ORDER[: markings.rank(limit) + 1])
+        keep = df["classification"].astype(str).isin(allowed).to_numpy()
+        if columns is not None:
+            columns = [columns] if isinstance(columns, str) else list(columns)
+            for col in columns:
+                if col not in df.columns:
+                    raise BriefkitError(f"Table {name!r} has no column {col!r}."
+                                        f"{did_you_mean(col, df.columns)} Columns: {', '.join(df.columns)}.")
+        out = df.loc[keep, columns if columns is not None else df.columns].reset_index(drop=True)
+        return out.copy(), int((~keep).sum())
 
 
 def find_pack_root(start=None) -> Path:
     """``$BRIEFKIT_PACK`` if set, else the nearest folder at or above ``start`` with pack.yml."""
-    env = os.environ.get("BRIEFKIT_PACK")
-    if env:
-        root = Path(env).expanduser().resolve()
+    pack = config.kernel_settings().pack
+    if pack:
+        root = pack.resolve()
         if not (root / "pack.yml").is_file():
             raise BriefkitError(f"BRIEFKIT_PACK is set to {root}, but there is no pack.yml there. "
                                 "Point it at the pack's root folder, or unset it.")
@@ -130,45 +128,6 @@ def load(root=None) -> DataPackage:
     pkg = DataPackage(key, _metadata(descriptor), _State(key, files, descriptor))
     _LOADED[root] = pkg
     return pkg
-
-
-def table(name: str, marking: str = markings.DEFAULT, columns=None):
-    """Table ``name`` as a typed DataFrame without rows marked above ``marking``.
-
-    When ``$BRIEFKIT_MARKING`` is set (the engine sets it to the brief's marking) it is the
-    ceiling: a ``marking`` above it raises :class:`BriefkitError`, a lower one narrows.
-    """
-    return _filtered(load(), name, marking, columns)
-
-
-def sources() -> None:
-    """Display the brief's Sources section and its provenance JSON as one output."""
-    from IPython.display import display
-
-    display(_sources_bundle(), raw=True)
-
-
-def used_tables(notebook_path) -> set[str] | None:
-    """Table names a notebook asks for; None if any ``table(...)`` call uses a non-literal name."""
-    nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        for call in re.finditer(r"\btable\s*\(", source):
-            literal = re.match(r"\s*(?:name\s*=\s*)?(['\"])([^'\"\\]+)\1\s*[,)]",
-                               source[call.end():])
-            if literal is None:
-                return None
-            names.add(literal.group(2))
-    return names
-
-
-def _did_you_mean(word, choices) -> str:
-    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f" Did you mean {match[0]!r}?" if match else ""
 
 
 def _symlink_problem(rel: str) -> Problem:
@@ -212,10 +171,9 @@ _VALIDATOR: list[str] = []
 
 def _validator_digest() -> str:
     """A hash of the validation code, so a stamp from other rules is a miss."""
-    if not _VALIDATOR:
-        from briefkit import validate as module
-
-        _VALIDATOR.append(hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()[:16])
+    if not _VALIDATOR:  # (briefkit.data.validate, the module; the package's ``validate`` is the function)
+        rules = Path(__file__).with_name("validate.py")
+        _VALIDATOR.append(hashlib.sha256(rules.read_bytes()).hexdigest()[:16])
     return _VALIDATOR[0]
 
 
@@ -273,7 +231,7 @@ def _stamp_descriptor(files: dict[str, bytes]) -> list:
     """The parts of the (validated) descriptor a kernel needs, parsed from the hashed bytes."""
     import yaml
 
-    from briefkit.validate import _plain
+    from briefkit.data.validate import _plain
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     descriptor = _plain(yaml.load(files[DESCRIPTOR].decode("utf-8-sig"), Loader=loader))
@@ -315,51 +273,6 @@ def _metadata(descriptor: list) -> dict:
     } for res in descriptor}
 
 
-def ceiling(marking: str = markings.DEFAULT, name: str | None = None) -> str:
-    """The marking rows may carry: ``marking``, checked against ``$BRIEFKIT_MARKING`` if set."""
-    what = f"table {name!r}" if name else "data"
-    try:
-        asked = markings.normalise(marking)
-    except ValueError as exc:
-        raise BriefkitError(f"Cannot show {what}: {exc}") from exc
-    env = os.environ.get(CEILING_ENV)
-    if env is None:
-        return asked
-    try:
-        brief = markings.normalise(env)
-    except ValueError as exc:
-        raise BriefkitError(f"{CEILING_ENV} is set to {env[:40]!r}, which is not a protective "
-                            f"marking, so no data can be shown. The build sets it to the brief's "
-                            f"marking; outside a build, unset it or set it to one of "
-                            f"{', '.join(markings.ORDER)}.") from exc
-    if markings.rank(asked) > markings.rank(brief):
-        raise BriefkitError(
-            f"Cannot show {what} at {asked}: this brief is marked {brief}, and no row marked above "
-            f"{brief} may appear in it. Pass marking=marking (the brief's own marking) or a lower "
-            f"one; if the brief really needs {asked} rows, set its marking to {asked} in pack.yml.")
-    return asked
-
-
-def _filtered(pkg: DataPackage, name: str, marking, columns):
-    if name not in pkg.resources:
-        raise BriefkitError(f"There is no table {name!r} in {DESCRIPTOR}.{_did_you_mean(name, pkg.resources)} "
-                            f"Tables: {', '.join(sorted(pkg.resources))}.")
-    limit = ceiling(marking, name)
-    df = _typed_table(pkg._state, name)
-    allowed = list(markings.ORDER[: markings.rank(limit) + 1])
-    keep = df["classification"].astype(str).isin(allowed).to_numpy()
-    if columns is not None:
-        columns = [columns] if isinstance(columns, str) else list(columns)
-        for col in columns:
-            if col not in df.columns:
-                raise BriefkitError(f"Table {name!r} has no column {col!r}."
-                                    f"{_did_you_mean(col, df.columns)} Columns: {', '.join(df.columns)}.")
-    out = df.loc[keep, columns if columns is not None else df.columns].reset_index(drop=True)
-    _USED[name] = {**pkg.resources[name], "name": name, "rows": len(out),
-                   "withheld": int((~keep).sum())}  # the latest call describes the brief
-    return out.copy()
-
-
 def _typed_table(state: _State, name: str):
     if name not in state.typed:
         res = next(r for r in state.descriptor if r["name"] == name)
@@ -398,43 +311,3 @@ def _typed(blob: bytes, schema: dict):
         elif enum:
             df[name] = pd.Categorical(col, categories=[str(e) for e in enum], ordered=True)
     return df[[f["name"] for f in schema["fields"]]]
-
-
-def _provenance() -> dict:
-    tables = [{"name": u["name"], "title": u["title"], "as_of": u["as_of"], "rows": u["rows"],
-               "withheld": u["withheld"], "sources": u["sources"], "licence": u["licence"]}
-              for u in _USED.values()]
-    dates = [t["as_of"] for t in tables if t["as_of"]]
-    return {"tables": tables, "as_of": max(dates) if dates else None}
-
-
-def _sources_bundle() -> dict:
-    """The Sources section: every data value escaped by markupsafe; links only to http(s) URLs."""
-    from markupsafe import Markup
-
-    prov = _provenance()
-    items = []
-    for t in prov["tables"]:
-        cites = []
-        for s in t["sources"]:
-            title, where = s.get("title", ""), s.get("path", "")
-            if where.startswith(("https://", "http://")):
-                text = Markup('<a href="{0}">{1}</a> (<span class="url">{0}</span>)').format(where, title)
-            elif where:
-                text = Markup("{0} ({1})").format(title, where)
-            else:
-                text = Markup("{0}").format(title)
-            if s.get("publisher"):
-                text += Markup(", {0}").format(s["publisher"])
-            cites.append(text)
-        withheld = Markup(' <span class="withheld">{0} row(s) marked above this brief\'s '
-                          "classification were withheld.</span>").format(t["withheld"]) if t["withheld"] else ""
-        items.append(Markup("<li><strong>{title}</strong> (<code>{name}</code>), data as of {as_of}. "
-                            "Sources: {cites}. Licence: {licence}.{withheld}</li>").format(
-            title=t["title"], name=t["name"], as_of=t["as_of"],
-            cites=Markup("; ").join(cites) or "not stated", licence=t["licence"] or "not stated",
-            withheld=withheld))
-    body = Markup("<ul>{0}</ul>").format(Markup("").join(items)) if items else Markup(
-        "<p>No data tables were used.</p>")
-    html = Markup('<section class="sources"><h2>Sources</h2>{0}</section>').format(body)
-    return {"text/html": str(html), PROVENANCE_MIME: prov}

@@ -1,7 +1,7 @@
-"""One indicator chart of real data per threat, with its alt text and headline facts.
+"""The five threats: their order, overview, instruments, and one indicator chart per threat.
 
-The threat-profile notebook asks which tables a threat needs, loads them with
-``bk.table`` (so they appear in the brief's sources), and hands them here::
+The threat-profile notebook asks which tables a threat needs, loads them with ``bk.table``
+(so they appear in the brief's sources), and hands them here::
 
     tables = {name: bk.table(name, marking=marking) for name in sp.indicator_tables(threat)}
     ind = sp.indicator(threat, tables)
@@ -12,15 +12,82 @@ Everything said about the data (alt text, caption, facts) is computed from the t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from briefkit import charts
-from briefkit.prose import fmt_date, fmt_int, fmt_num, plural
+import briefkit as bk
 
-from .analysis import NZ, THREAT_ORDER
+from .shared import NZ, as_text
+
+
+#: The five threats in the order of the MFAT source text.
+THREAT_ORDER: tuple[str, ...] = ("terrorism", "wmd", "cyber", "people-smuggling", "space")
+
+
+def threat_order(ids: Iterable) -> list[int]:
+    """Sort key: each threat id's place in :data:`THREAT_ORDER` (unknown ids last)."""
+    return [THREAT_ORDER.index(t) if t in THREAT_ORDER else len(THREAT_ORDER) for t in map(str, ids)]
+
+
+# --------------------------------------------------------------------------- overview and instruments
+
+def threat_row(threats: pd.DataFrame, threat_id: str) -> pd.Series:
+    """The row of ``threat_id``, or ``ValueError`` naming the threats there are."""
+    ids = as_text(threats["threat_id"])
+    hit = threats[ids == threat_id]
+    if hit.empty:
+        raise ValueError(f"Unknown threat {threat_id!r}: use one of {', '.join(ids.dropna())}.")
+    return hit.iloc[0]
+
+
+def threat_instruments(roles: pd.DataFrame, threat_id: str) -> pd.DataFrame:
+    """NZ roles on the threat, then its roles that serve every threat (forums, peacekeeping).
+
+    Adds ``scope``: "This threat" or "All threats".
+    """
+    tid = as_text(roles["threat_id"])
+    own = roles[tid == threat_id].assign(scope="This threat")
+    general = roles[tid.isna()].assign(scope="All threats")
+    return pd.concat([own, general], ignore_index=True)
+
+
+def _join_unique(values: Iterable) -> str:
+    seen = []
+    for v in values:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            continue
+        for part in re.split(r"\s*;\s*", str(v)):
+            if part and part not in seen:
+                seen.append(part)
+    return "; ".join(seen)
+
+
+def threat_overview(threats: pd.DataFrame, roles: pd.DataFrame, forums: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The five threats side by side, in source order, with NZ's instruments on each.
+
+    Adds ``agencies`` (lead agencies of NZ's roles on the threat), ``forums`` (forum names
+    those roles use) and ``roles`` (how many roles).
+    """
+    r = roles.assign(threat_id=as_text(roles["threat_id"]), forum_id=as_text(roles["forum_id"]))
+    fnames = (
+        dict(zip(as_text(forums["forum_id"]), forums["name"].astype(str))) if forums is not None else {}
+    )
+    out = threats.copy()
+    ids = list(as_text(out["threat_id"]))
+    out["agencies"] = [_join_unique(r.loc[r["threat_id"] == t, "lead_agency"]) for t in ids]
+    out["forums"] = [
+        _join_unique(fnames.get(f, f) for f in r.loc[r["threat_id"] == t, "forum_id"].dropna())
+        for t in ids
+    ]
+    out["roles"] = [int((r["threat_id"] == t).sum()) for t in ids]
+    out["_order"] = threat_order(ids)
+    return out.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- indicators
 
 #: Tables each threat's indicator needs (names of ``bk.table``).
 INDICATOR_TABLES: dict[str, tuple[str, ...]] = {
@@ -30,6 +97,7 @@ INDICATOR_TABLES: dict[str, tuple[str, ...]] = {
     "people-smuggling": ("displaced_world", "displaced_populations"),
     "space": ("active_satellites",),
 }
+
 
 @dataclass
 class Indicator:
@@ -66,7 +134,7 @@ def indicator(threat: str, tables: Mapping[str, pd.DataFrame]) -> Indicator:
     return _BUILDERS[threat](tables)
 
 
-# --------------------------------------------------------------------------- builders
+# --------------------------------------------------------------------------- indicator builders
 
 def _terrorism(tables) -> Indicator:
     t = tables["terrorism_incidents"]
@@ -91,25 +159,25 @@ def _terrorism(tables) -> Indicator:
         "nz_incidents": int(nz["incidents"].sum()), "nz_years": len(nz),
         "nz_deaths": int(nz["fatalities"].sum()),
     }
-    fig = charts.line_chart(
+    fig = bk.line_chart(
         long, x="year", y="count", series="measure", order=["Incidents", "Deaths"],
         title=f"Terrorist incidents and deaths worldwide, {first}\u2013{last}",
         xlabel="Year", ylabel="Number per year",
     )
     alt = (
         f"Line chart of terrorist incidents and deaths recorded worldwide by RAND each year from "
-        f"{first} to {last}. Incidents peaked at {fmt_int(facts['peak_incidents'])} in "
-        f"{facts['peak_year']}; deaths peaked at {fmt_int(facts['deaths_peak'])} in "
+        f"{first} to {last}. Incidents peaked at {bk.fmt_int(facts['peak_incidents'])} in "
+        f"{facts['peak_year']}; deaths peaked at {bk.fmt_int(facts['deaths_peak'])} in "
         f"{facts['deaths_peak_year']}."
     )
     caption = (
         f"RAND's historical series ends in {last}. It records "
-        f"{plural(facts['nz_incidents'], 'incident')} in New Zealand over those years."
+        f"{bk.plural(facts['nz_incidents'], 'incident')} in New Zealand over those years."
     )
     headline = (
-        f"RAND recorded {fmt_int(facts['total_incidents'])} terrorist incidents worldwide from "
-        f"{first} to {last}, peaking at {fmt_int(facts['peak_incidents'])} in {facts['peak_year']}; "
-        f"{fmt_int(facts['nz_incidents'])} were in New Zealand."
+        f"RAND recorded {bk.fmt_int(facts['total_incidents'])} terrorist incidents worldwide from "
+        f"{first} to {last}, peaking at {bk.fmt_int(facts['peak_incidents'])} in {facts['peak_year']}; "
+        f"{bk.fmt_int(facts['nz_incidents'])} were in New Zealand."
     )
     table = nz[["year", "incidents", "injuries", "fatalities"]].sort_values("year").reset_index(drop=True)
     return Indicator(
@@ -145,7 +213,7 @@ def _wmd(tables) -> Indicator:
         "states_latest": int(len(holders)),
         "us_ru_share": float(latest[latest["country"].astype("string").isin(big)]["stockpile"].astype(float).sum() / world.loc[last]) if world.loc[last] else float("nan"),
     }
-    fig = charts.line_chart(
+    fig = bk.line_chart(
         long, x="year", y="warheads", series="country", order=[*big, "All other states"],
         title=f"Nuclear warhead stockpiles, {first}\u2013{last}",
         xlabel="Year", ylabel="Warheads (number)",
@@ -153,16 +221,16 @@ def _wmd(tables) -> Indicator:
     alt = (
         f"Line chart of nuclear warhead stockpiles from {first} to {last} for the United States, "
         f"Russia and all other states combined. The world total peaked at "
-        f"{fmt_int(facts['peak'])} in {facts['peak_year']} and was {fmt_int(facts['latest'])} in "
+        f"{bk.fmt_int(facts['peak'])} in {facts['peak_year']} and was {bk.fmt_int(facts['latest'])} in "
         f"{last}, held by {facts['states_latest']} states."
     )
     caption = (
-        f"The United States and Russia held {fmt_num(facts['us_ru_share'] * 100, 0)}% of the "
-        f"world's {fmt_int(facts['latest'])} warheads in {last}."
+        f"The United States and Russia held {bk.fmt_num(facts['us_ru_share'] * 100, 0)}% of the "
+        f"world's {bk.fmt_int(facts['latest'])} warheads in {last}."
     )
     headline = (
-        f"The world's nuclear warhead stockpile fell from a peak of {fmt_int(facts['peak'])} in "
-        f"{facts['peak_year']} to {fmt_int(facts['latest'])} in {last}, held by "
+        f"The world's nuclear warhead stockpile fell from a peak of {bk.fmt_int(facts['peak'])} in "
+        f"{facts['peak_year']} to {bk.fmt_int(facts['latest'])} in {last}, held by "
         f"{facts['states_latest']} states."
     )
     table = holders[["country", "stockpile"]].sort_values("stockpile", ascending=False).reset_index(drop=True)
@@ -198,11 +266,11 @@ def _cyber(tables) -> Indicator:
     alt = (
         f"Column chart of cyber security incidents of potential national significance recorded "
         f"by New Zealand's National Cyber Security Centre, {facts['first_period']} to "
-        f"{facts['last_period']}: between {fmt_int(series['value'].min())} and "
-        f"{fmt_int(series['value'].max())} a year, {fmt_int(facts['last'])} in {facts['last_period']}."
+        f"{facts['last_period']}: between {bk.fmt_int(series['value'].min())} and "
+        f"{bk.fmt_int(series['value'].max())} a year, {bk.fmt_int(facts['last'])} in {facts['last_period']}."
         + (f" No figure is held for {', '.join(gaps)}." if gaps else "")
     )
-    fig = charts.column_chart(
+    fig = bk.column_chart(
         series, category="period", value="value", group="basis",
         group_order=["NCSC report", "Secondary source (unverified)"],
         title="Cyber incidents of potential national significance recorded by NCSC",
@@ -215,9 +283,9 @@ def _cyber(tables) -> Indicator:
     )
     others = c[metric != "ncsc_incidents"].sort_values(["period_start", "record_id"]).copy()
     headline = (
-        f"NCSC recorded {fmt_int(facts['last'])} cyber incidents of potential national "
+        f"NCSC recorded {bk.fmt_int(facts['last'])} cyber incidents of potential national "
         f"significance in {facts['last_period']}"
-        + (f", against {fmt_int(facts['prev'])} in {facts['prev_period']}." if "prev" in facts else ".")
+        + (f", against {bk.fmt_int(facts['prev'])} in {facts['prev_period']}." if "prev" in facts else ".")
     )
     return Indicator(
         "cyber", fig, alt, caption, headline, facts,
@@ -260,7 +328,7 @@ def _people(tables) -> Indicator:
         "nz_refugees": int(nz_last["refugees"]) if nz_last is not None else None,
         "nz_asylum_seekers": int(nz_last["asylum_seekers"]) if nz_last is not None else None,
     }
-    fig = charts.line_chart(
+    fig = bk.line_chart(
         long, x="year", y="millions", series="measure", order=list(measures.values()),
         title=f"People displaced worldwide, {first}\u2013{last}",
         xlabel="Year", ylabel="People (millions)",
@@ -268,19 +336,19 @@ def _people(tables) -> Indicator:
     alt = (
         f"Line chart of refugees, asylum seekers and internally displaced people counted by UNHCR "
         f"worldwide from {first} to {last}. In {last} there were "
-        f"{fmt_num(facts['refugees'] / 1e6)} million refugees, "
-        f"{fmt_num(facts['asylum_seekers'] / 1e6)} million asylum seekers and "
-        f"{fmt_num(facts['idps'] / 1e6)} million internally displaced people."
+        f"{bk.fmt_num(facts['refugees'] / 1e6)} million refugees, "
+        f"{bk.fmt_num(facts['asylum_seekers'] / 1e6)} million asylum seekers and "
+        f"{bk.fmt_num(facts['idps'] / 1e6)} million internally displaced people."
     )
     caption = (
         f"Internally displaced people are counted where UNHCR is involved, so the series starts "
         f"later. {('UNHCR notes on the ' + str(last) + ' figures: ' + note + '.') if note else ''}"
     ).strip()
     headline = (
-        f"UNHCR counted {fmt_num(facts['refugees'] / 1e6)} million refugees and "
-        f"{fmt_num(facts['idps'] / 1e6)} million internally displaced people worldwide in {last}"
-        + (f"; New Zealand hosted {fmt_int(facts['nz_refugees'])} refugees and "
-           f"{fmt_int(facts['nz_asylum_seekers'])} asylum seekers in {facts['nz_year']}."
+        f"UNHCR counted {bk.fmt_num(facts['refugees'] / 1e6)} million refugees and "
+        f"{bk.fmt_num(facts['idps'] / 1e6)} million internally displaced people worldwide in {last}"
+        + (f"; New Zealand hosted {bk.fmt_int(facts['nz_refugees'])} refugees and "
+           f"{bk.fmt_int(facts['nz_asylum_seekers'])} asylum seekers in {facts['nz_year']}."
            if facts["nz_year"] is not None else ".")
     )
     p_last = p[p["year"] == int(p["year"].max())].sort_values("refugees", ascending=False)
@@ -313,8 +381,8 @@ def _space(tables, top: int = 10) -> Indicator:
         "nz_rank": int((ranked["active_satellites"] > nz["active_satellites"].iloc[0]).sum()) + 1 if len(nz) else None,
         "as_of": as_of,
     }
-    when = fmt_date(as_of) if as_of is not None and pd.notna(as_of) else "latest"
-    fig = charts.bar_chart(
+    when = bk.fmt_date(as_of) if as_of is not None and pd.notna(as_of) else "latest"
+    fig = bk.bar_chart(
         shown, category="country", value="active_satellites", highlight=NZ,
         title=f"Active satellites by operator country, {when}",
         value_label="Active satellites (number)",
@@ -322,17 +390,17 @@ def _space(tables, top: int = 10) -> Indicator:
     alt = (
         f"Horizontal bar chart of active satellites by country of operator on {when}, largest "
         f"{top} operators" + (" plus New Zealand" if len(nz) and int(nz.index[0]) >= top else "") +
-        f". {facts['lead']} operated {fmt_int(facts['lead_count'])} of {fmt_int(total)} "
-        f"({fmt_num(facts['lead_share'] * 100, 0)}%); New Zealand operated {fmt_int(facts['nz'])}."
+        f". {facts['lead']} operated {bk.fmt_int(facts['lead_count'])} of {bk.fmt_int(total)} "
+        f"({bk.fmt_num(facts['lead_share'] * 100, 0)}%); New Zealand operated {bk.fmt_int(facts['nz'])}."
     )
     caption = (
         "Satellites are counted by the country of their operator or owner as the UCS database "
         "names it; joint and multinational operators are listed separately."
     )
     headline = (
-        f"Operators based in {facts['lead']} ran {fmt_int(facts['lead_count'])} of the "
-        f"{fmt_int(total)} active satellites on {when} "
-        f"({fmt_num(facts['lead_share'] * 100, 0)}%); operators in New Zealand ran {fmt_int(facts['nz'])}."
+        f"Operators based in {facts['lead']} ran {bk.fmt_int(facts['lead_count'])} of the "
+        f"{bk.fmt_int(total)} active satellites on {when} "
+        f"({bk.fmt_num(facts['lead_share'] * 100, 0)}%); operators in New Zealand ran {bk.fmt_int(facts['nz'])}."
     )
     table = shown[["country", "active_satellites"]].reset_index(drop=True)
     table["share"] = table["active_satellites"] / total if total else float("nan")
@@ -342,7 +410,6 @@ def _space(tables, top: int = 10) -> Indicator:
         table_formats={"active_satellites": "int", "share": "percent"},
         table_caption=f"Largest satellite operators by country, {when}",
     )
-
 
 _BUILDERS: dict[str, Callable[[Mapping[str, pd.DataFrame]], Indicator]] = {
     "terrorism": _terrorism,

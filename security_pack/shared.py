@@ -1,13 +1,47 @@
-"""What the data package says about its tables: source lines and as-of dates.
+"""What every domain module of the pack shares: New Zealand's name, the Exhibit record, the
+table metadata the notebooks cite (source lines, as-of dates), and small reading helpers.
 
-These read the package's metadata through ``briefkit.data.load()`` (so they work inside a
-brief's kernel, where the pack root is known).
+Source lines and as-of dates read the package's metadata through ``briefkit.data.load()`` (so
+they work inside a brief's kernel, where the pack root is known).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
+NZ = "New Zealand"
+
+
+@dataclass
+class Exhibit:
+    """A chart and what it shows: alt text, caption, and the facts behind them."""
+
+    figure: object
+    alt: str
+    caption: str
+    facts: dict = field(default_factory=dict)
+
+
+def as_text(series: pd.Series) -> pd.Series:
+    """Text of a column whatever its dtype (categorical, string, object), NA kept."""
+    return series.astype("string")
+
+
+def is_true(value) -> bool:
+    """``True`` only for a true value; NA and missing count as false."""
+    return bool(value) if pd.notna(value) else False
+
+
+def ordinal(n) -> str:
+    """``1 -> "1st"``, ``12 -> "12th"``, ``23 -> "23rd"``."""
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# --------------------------------------------------------------------------- table metadata
 
 def _resources() -> dict:
     from briefkit import data

@@ -37,7 +37,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefkit.errors import Problem
+from briefkit.errors import Problem, did_you_mean
 
 DATA_DIR = "data"
 DESCRIPTOR = f"{DATA_DIR}/datapackage.yaml"
@@ -341,10 +341,10 @@ def _header_problems(raw: RawTable) -> list[Problem]:
             problems.append(Problem(raw.rel, 1, label, None,
                                     "appears twice in the header row; column names must be unique"))
         elif label not in expected:
-            close = _close(label, expected)
+            hint = did_you_mean(label, expected)
             problems.append(Problem(raw.rel, 1, label, None,
                                     f"is not a column of this table in {DESCRIPTOR}; remove it "
-                                    f"or add it to the schema{close}"))
+                                    f"or add it to the schema{'.' + hint if hint else ''}"))
         seen.add(label)
     for name in expected:
         if name not in header:
@@ -352,13 +352,6 @@ def _header_problems(raw: RawTable) -> list[Problem]:
                                     f"is missing from the header row; the schema in {DESCRIPTOR} "
                                     "requires this column"))
     return problems
-
-
-def _close(word: str, choices) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(word, list(choices), n=1)
-    return f' (did you mean "{match[0]}"?)' if match else ""
 
 
 # --- frictionless ----------------------------------------------------------------------------

@@ -1,0 +1,81 @@
+"""Tables for a brief: typed rows at or below its marking, and each table's metadata.
+
+    threats = bk.table("threats", marking=marking)   # rows above the marking never arrive
+    info = bk.table_info("threats")                   # title, as_of, sources, licence
+
+**Ceiling.** The engine starts each brief's kernel with ``BRIEFKIT_MARKING`` set to the
+brief's marking (read through :func:`briefkit.config.kernel_settings`). Then that is the
+ceiling: ``table(name, marking=X)`` with X above it raises :class:`BriefkitError`, and a lower
+X narrows. Without it (an analyst in JupyterLab) ``marking`` is used as given. This is the only
+public way to rows; each call is recorded for the brief's Sources section
+(:data:`briefkit.nb.sources.USED`).
+"""
+
+from __future__ import annotations
+
+from briefkit import config, markings
+from briefkit.data.store import load
+from briefkit.data.validate import DESCRIPTOR
+from briefkit.errors import BriefkitError, did_you_mean
+from briefkit.nb.sources import USED
+
+__all__ = ["ceiling", "table", "table_info"]
+
+CEILING_ENV = "BRIEFKIT_MARKING"  # named in messages; read only by briefkit.config
+
+
+def table(name: str, marking: str = markings.DEFAULT, columns=None):
+    """Table ``name`` as a typed DataFrame without rows marked above ``marking``.
+
+    When the engine set a ceiling (the brief's marking), a ``marking`` above it raises
+    :class:`BriefkitError` and a lower one narrows. ``columns`` picks columns, in order.
+    """
+    pkg = load()
+    _known(pkg, name)
+    rows, withheld = pkg._rows(name, ceiling(marking, name), columns)
+    USED.record(name, pkg.resources[name], len(rows), withheld)  # the latest call describes the brief
+    return rows
+
+
+def table_info(name: str) -> dict:
+    """Table ``name``'s metadata: ``title``, ``as_of`` (ISO date or ""), ``sources``, ``licence``.
+
+    ``sources`` is a list of dicts (``title``, ``path``, ``publisher``, ...), as in
+    data/datapackage.yaml. No rows, so no ceiling applies; nothing is recorded.
+    """
+    pkg = load()
+    _known(pkg, name)
+    info = pkg.resources[name]
+    return {"title": info["title"], "as_of": info["as_of"],
+            "sources": [dict(s) for s in info["sources"]], "licence": info["licence"]}
+
+
+def ceiling(marking: str = markings.DEFAULT, name: str | None = None) -> str:
+    """The marking rows may carry: ``marking``, checked against the brief's ceiling if set."""
+    what = f"table {name!r}" if name else "data"
+    try:
+        asked = markings.normalise(marking)
+    except ValueError as exc:
+        raise BriefkitError(f"Cannot show {what}: {exc}") from exc
+    env = config.kernel_settings().marking
+    if env is None:
+        return asked
+    try:
+        brief = markings.normalise(env)
+    except ValueError as exc:
+        raise BriefkitError(f"{CEILING_ENV} is set to {env[:40]!r}, which is not a protective "
+                            f"marking, so no data can be shown. The build sets it to the brief's "
+                            f"marking; outside a build, unset it or set it to one of "
+                            f"{', '.join(markings.ORDER)}.") from exc
+    if markings.rank(asked) > markings.rank(brief):
+        raise BriefkitError(
+            f"Cannot show {what} at {asked}: this brief is marked {brief}, and no row marked above "
+            f"{brief} may appear in it. Pass marking=marking (the brief's own marking) or a lower "
+            f"one; if the brief really needs {asked} rows, set its marking to {asked} in pack.yml.")
+    return asked
+
+
+def _known(pkg, name: str) -> None:
+    if name not in pkg.resources:
+        raise BriefkitError(f"There is no table {name!r} in {DESCRIPTOR}.{did_you_mean(name, pkg.resources)} "
+                            f"Tables: {', '.join(sorted(pkg.resources))}.")

@@ -1,0 +1,332 @@
+"""Regions and forums: the pack's regions, the forums and countries that make them up, the
+armed conflict in the wider region, and each threat's footprint there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+import briefkit as bk
+
+from .shared import NZ, Exhibit, as_text
+from .threats import threat_order
+
+
+#: Regions used in the peace support operations table, and the wider areas that contain them.
+REGIONS: dict[str, tuple[str, ...]] = {
+    "Pacific": ("Asia-Pacific",),
+    "Southeast Asia": ("Asia-Pacific",),
+    "Northeast Asia": ("Asia-Pacific",),
+    "South Asia": (),
+    "South/Central Asia": (),
+    "Middle East": (),
+    "Africa": (),
+    "Europe": (),
+}
+
+
+#: UCDP/PRIO's regions (armed_conflicts.region) for each of the pack's regions.
+_UCDP_REGION = {
+    "Pacific": "Asia & Oceania",
+    "Southeast Asia": "Asia & Oceania",
+    "Northeast Asia": "Asia & Oceania",
+    "South Asia": "Asia & Oceania",
+    "South/Central Asia": "Asia & Oceania",
+    "Middle East": "Middle East",
+    "Africa": "Africa",
+    "Europe": "Europe",
+}
+
+_ARTICLE = {"Pacific", "Middle East"}
+
+
+def place_name(region: str) -> str:
+    """A region as it reads in a sentence: ``"Pacific" -> "the Pacific"``; "" -> "all regions"."""
+    region = str(region or "").strip()
+    if not region:
+        return "all regions"
+    return f"the {region}" if region in _ARTICLE else region
+
+
+def check_region(region: str, known: Iterable[str] | None = None, allow_all: bool = True) -> str:
+    """The canonical spelling of ``region`` ("" for all), or ``ValueError`` listing the choices."""
+    text = str(region or "").strip()
+    if not text:
+        if allow_all:
+            return ""
+        raise ValueError(f"Choose a region: one of {', '.join(known or REGIONS)}.")
+    names = list(known) if known is not None else list(REGIONS)
+    for name in names:
+        if name.lower() == text.lower():
+            return name
+    raise ValueError(f"Unknown region {region!r}: use one of {', '.join(names)} (or \"\" for all).")
+
+
+# --------------------------------------------------------------------------- forums
+
+def forums_for_region(forums: pd.DataFrame, region: str) -> pd.DataFrame:
+    """Forums of ``region`` itself, then those of wider areas containing it (e.g. Asia-Pacific)."""
+    wider = REGIONS.get(region, ())
+    fr = as_text(forums["region"])
+    own = forums[fr.str.lower() == region.lower()]
+    around = forums[fr.isin(list(wider))]
+    return pd.concat([own, around]).reset_index(drop=True)
+
+
+def forum_summary(forums: pd.DataFrame, memberships: pd.DataFrame) -> pd.DataFrame:
+    """Per forum: ``members`` (full/ASEAN members), ``others`` (associates, participants),
+    ``total`` (all three NA when the data lists no members for the forum), ``listed``, and
+    ``nz_in`` (whether New Zealand is listed), in the order of ``forums``."""
+    m = memberships.assign(forum_id=as_text(memberships["forum_id"]), member_type=as_text(memberships["member_type"]))
+    full = m["member_type"].str.lower().isin(["member", "asean member"])
+    counts = pd.DataFrame({
+        "members": full.groupby(m["forum_id"]).sum(),
+        "others": (~full).groupby(m["forum_id"]).sum(),
+    })
+    nz = m[as_text(m["member"]) == NZ].groupby("forum_id").size()
+    out = forums.copy()
+    ids = as_text(out["forum_id"])
+    out["members"] = ids.map(counts["members"]).astype("Int64").values
+    out["others"] = ids.map(counts["others"]).astype("Int64").values
+    out["total"] = (out["members"] + out["others"]).astype("Int64")
+    out["listed"] = ids.isin(counts.index).values
+    out["nz_in"] = ids.isin(nz.index).values
+    return out.reset_index(drop=True)
+
+
+def forum_members_table(summary: pd.DataFrame, memberships: pd.DataFrame) -> pd.DataFrame:
+    """:func:`forum_summary` rows with ``member_list``: the members by name, others by type."""
+    m = memberships.assign(forum_id=as_text(memberships["forum_id"]), member_type=as_text(memberships["member_type"]),
+                           member=as_text(memberships["member"]))
+    lists = []
+    for fid in as_text(summary["forum_id"]):
+        rows = m[m["forum_id"] == fid]
+        if rows.empty:
+            lists.append("")
+            continue
+        parts = []
+        for kind, group in rows.groupby("member_type", sort=False):
+            names = ", ".join(sorted(group["member"]))
+            parts.append(f"{kind[:1].upper() + kind[1:]}s: {names}" if len(group) > 1 else f"{kind[:1].upper() + kind[1:]}: {names}")
+        lists.append(". ".join(parts))
+    out = summary.copy()
+    out["member_list"] = lists
+    return out
+
+
+# --------------------------------------------------------------------------- armed conflict
+
+def conflict_region(region: str) -> str:
+    """The UCDP/PRIO region (``armed_conflicts.region``) that contains ``region``."""
+    try:
+        return _UCDP_REGION[check_region(region, allow_all=False)]
+    except KeyError:
+        raise ValueError(f"No UCDP region is known for {region!r}.") from None
+
+_CONFLICT_TYPES = {
+    "total": "All state-based conflicts",
+    "civil": "Civil",
+    "civil_internationalised": "Civil, with foreign intervention",
+    "interstate": "Between states",
+}
+
+
+def conflicts_exhibit(conflicts: pd.DataFrame, ucdp_region: str, since: int | None = None) -> Exhibit:
+    """Line chart of state-based armed conflicts per year in one UCDP/PRIO region, by type."""
+    c = conflicts[conflicts["region"].astype("string") == ucdp_region].sort_values("year")
+    if since is not None:
+        c = c[c["year"] >= since]
+    rows = []
+    for col, label in _CONFLICT_TYPES.items():
+        rows.append(pd.DataFrame({"year": c["year"].astype(int), "count": c[col].astype(float), "type": label}))
+    long = pd.concat(rows, ignore_index=True)
+    y0, y1 = int(c["year"].min()), int(c["year"].max())
+    peak = c.loc[c["total"].astype(float).idxmax()]
+    last = c.iloc[-1]
+    fig = bk.line_chart(
+        long, x="year", y="count", series="type", order=list(_CONFLICT_TYPES.values()),
+        highlight=_CONFLICT_TYPES["total"],
+        title=f"State-based armed conflicts in {place_name(ucdp_region)}, {y0}\u2013{y1}",
+        xlabel="Year", ylabel="Conflicts active in the year (number)",
+    )
+    facts = {
+        "first_year": y0, "last_year": y1, "peak_year": int(peak["year"]), "peak": int(peak["total"]),
+        "last": int(last["total"]), "last_civil_int": int(last["civil_internationalised"]),
+        "last_civil": int(last["civil"]), "last_interstate": int(last["interstate"]),
+    }
+    alt = (
+        f"Line chart of state-based armed conflicts active each year in {place_name(ucdp_region)} from {y0} "
+        f"to {y1}, in total and by type. The total peaked at {facts['peak']} in {facts['peak_year']}; "
+        f"in {y1} there were {facts['last']}: {facts['last_civil']} civil, "
+        f"{facts['last_civil_int']} civil with foreign intervention and {facts['last_interstate']} between states."
+    )
+    caption = f"UCDP/PRIO region \u201c{ucdp_region}\u201d; colonial conflicts are counted in the total only."
+    return Exhibit(fig, alt, caption, facts)
+
+
+# --------------------------------------------------------------------------- countries and footprint
+
+#: Countries of regions that no forum in the data defines (UCDP/PRIO's Middle East, etc.).
+_REGION_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "Middle East": ("Bahrain", "Egypt", "Iran", "Iraq", "Israel", "Jordan", "Kuwait", "Lebanon",
+                    "Oman", "Palestine", "Qatar", "Saudi Arabia", "Syria", "Turkey",
+                    "United Arab Emirates", "Yemen"),
+    "Northeast Asia": ("China", "Japan", "Mongolia", "North Korea", "South Korea", "Taiwan"),
+    "South Asia": ("Afghanistan", "Bangladesh", "Bhutan", "India", "Maldives", "Nepal",
+                   "Pakistan", "Sri Lanka"),
+}
+
+
+#: The forum whose members define a region in this pack.
+_REGION_FORUM = {"Pacific": "PIF", "Southeast Asia": "ASEAN"}
+
+
+#: Other spellings of country names found in the pack's tables.
+_ALIASES = {
+    "timor": "Timor-Leste", "east timor": "Timor-Leste",
+    "usa": "United States", "united states of america": "United States",
+    "united kingdom of great britain and northern ireland": "United Kingdom",
+    "sinapore": "Singapore", "brunei darussalam": "Brunei",
+    "lao people's democratic republic": "Laos", "viet nam": "Vietnam",
+    "micronesia (country)": "Federated States of Micronesia",
+    "micronesia (federated states of)": "Federated States of Micronesia",
+}
+
+
+def canonical_country(name) -> str:
+    """One spelling per country across the pack's tables (``"USA" -> "United States"``)."""
+    text = " ".join(str(name).split())
+    return _ALIASES.get(text.lower(), text)
+
+
+def region_countries(region: str, memberships: pd.DataFrame | None = None) -> list[str]:
+    """The countries (and territories) that make up ``region`` in this pack.
+
+    The Pacific is the Pacific Islands Forum's membership and Southeast Asia ASEAN's, read
+    from ``memberships``; other regions use a fixed list.
+    """
+    region = check_region(region, allow_all=False)
+    forum = _REGION_FORUM.get(region)
+    if forum and memberships is not None:
+        m = memberships[as_text(memberships["forum_id"]) == forum]
+        return [canonical_country(c) for c in as_text(m["member"]).dropna()]
+    return [canonical_country(c) for c in _REGION_COUNTRIES.get(region, ())]
+
+
+def regional_footprint(
+    countries: Sequence[str],
+    *,
+    threats: pd.DataFrame,
+    terrorism: pd.DataFrame | None = None,
+    warheads: pd.DataFrame | None = None,
+    satellites: pd.DataFrame | None = None,
+    displaced: pd.DataFrame | None = None,
+    displaced_world: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Each threat's measurable footprint in a region: the region's share of the world total of
+    the threat's indicator in this pack, largest first (threats without regional data last).
+
+    Columns: ``threat_id``, ``name``, ``indicator`` (a label), ``measure`` (a phrase for
+    prose), ``coverage`` (how many of the region's places the data covers), ``region_value``,
+    ``world_value``, ``share`` (0-1, NA without regional data).
+    """
+    wanted = {canonical_country(c) for c in countries}
+
+    def pick(df, col="country"):
+        names = as_text(df[col]).map(canonical_country)
+        return df[names.isin(wanted)]
+
+    rows: dict[str, dict] = {}
+    if terrorism is not None and len(terrorism):
+        world_rows = terrorism[as_text(terrorism["country"]) == "World"]
+        world = world_rows["incidents"].astype(float).sum()
+        mine = pick(terrorism[as_text(terrorism["country"]) != "World"])["incidents"].astype(float).sum()
+        years = world_rows["year"] if len(world_rows) else terrorism["year"]
+        y0, y1 = int(years.min()), int(years.max())
+        rows["terrorism"] = dict(indicator=f"Terrorist incidents, {y0}\u2013{y1} (RAND)",
+                                 measure=f"terrorist incidents recorded by RAND, {y0}\u2013{y1}",
+                                 region_value=mine, world_value=world)
+    if warheads is not None and len(warheads):
+        last = int(warheads["year"].max())
+        latest = warheads[warheads["year"] == last]
+        world = latest[as_text(latest["country"]) == "World"]["stockpile"].astype(float).sum()
+        mine = pick(latest[as_text(latest["country"]) != "World"])["stockpile"].astype(float).sum()
+        rows["wmd"] = dict(indicator=f"Nuclear warheads held, {last} (FAS)",
+                           measure=f"nuclear warheads in {last}", region_value=mine, world_value=world)
+    if satellites is not None and len(satellites):
+        world = satellites["active_satellites"].astype(float).sum()
+        mine = pick(satellites)["active_satellites"].astype(float).sum()
+        rows["space"] = dict(indicator="Active satellites by sole operator country (UCS)",
+                             measure="active satellites (counted by operator country)",
+                             region_value=mine, world_value=world)
+    if displaced is not None and displaced_world is not None and len(displaced) and len(displaced_world):
+        last = int(displaced_world["year"].max())
+        w = displaced_world[displaced_world["year"] == last]
+        world = float(w["refugees"].astype(float).sum() + w["asylum_seekers"].astype(float).sum())
+        d = pick(displaced[displaced["year"] == last])
+        covered = sorted(set(as_text(d["country"]).map(canonical_country)))
+        if covered:
+            mine = float(d["refugees"].astype(float).sum() + d["asylum_seekers"].astype(float).sum())
+            rows["people-smuggling"] = dict(
+                indicator=f"Refugees and asylum seekers hosted, {last} (UNHCR)",
+                measure=f"refugees and asylum seekers hosted in {last}",
+                coverage=f"{len(covered)} of {len(wanted)} places",
+                region_value=mine, world_value=world)
+    out = []
+    for _, t in threats.iterrows():
+        tid = str(t["threat_id"])
+        r = rows.get(tid)
+        if r is None:
+            out.append(dict(threat_id=tid, name=str(t["name"]), indicator="No regional data in this pack",
+                            measure="", coverage="", region_value=pd.NA, world_value=pd.NA, share=pd.NA))
+        else:
+            share = r["region_value"] / r["world_value"] if r["world_value"] else pd.NA
+            out.append(dict(threat_id=tid, name=str(t["name"]), share=share, **{"coverage": "All", **r}))
+    df = pd.DataFrame(out, columns=["threat_id", "name", "indicator", "measure", "coverage",
+                                    "region_value", "world_value", "share"])
+    df["share"] = df["share"].astype("Float64")
+    df["_order"] = threat_order(df["threat_id"])
+    df = df.sort_values(["share", "_order"], ascending=[False, True], na_position="last", kind="stable")
+    return df.drop(columns="_order").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- sentences
+
+def _membership(status: str, name: str) -> str:
+    word = str(status).split("(")[0].split(";")[0].strip().lower()
+    if word.startswith("not a member"):
+        return f"not a member of the {name}"
+    if word.startswith("member"):
+        return f"a member of the {name}"
+    if word.startswith("participant"):
+        return f"a participant in the {name}"
+    return f"{word} in the {name}"
+
+
+def forums_sentence(summary: pd.DataFrame, region: str) -> str:
+    """Which regional forums New Zealand works in (from ``forum_summary``)."""
+    if summary.empty:
+        return (f"The data holds no forum specific to {region}; New Zealand's work there runs "
+                "through global bodies such as the UN.")
+    parts = []
+    for _, r in summary.iterrows():
+        listed = f" ({bk.fmt_int(r['total'])} members and participants listed)" if pd.notna(r["total"]) else ""
+        parts.append(_membership(r["nz_status"], r["name"]) + listed)
+    text = f"In {region} New Zealand is {bk.fmt_list(parts)}."
+    return text
+
+
+def footprint_sentence(footprint: pd.DataFrame, region: str) -> str:
+    """The threat with the largest measurable footprint in the region (``regional_footprint``)."""
+    ranked = footprint.dropna(subset=["share"])
+    ranked = ranked[ranked["share"] > 0]
+    if ranked.empty:
+        return f"None of the pack's threat indicators records activity in {region}."
+    top = ranked.iloc[0]
+    partial = f", from data covering {top['coverage']}" if top["coverage"] not in ("", "All") else ""
+    return (
+        f"Of the pack's threat indicators, {top['name'].lower()} has the largest share in {region}: "
+        f"{bk.fmt_num(float(top['share']) * 100, 1)}% of the world's {top['measure']}{partial}."
+    )
