@@ -222,9 +222,11 @@ def tail(path: Path, lines: int = 15) -> str:
 # ----------------------------------------------------------------------------- (a) the naive loop
 def chromium_path(setting: str | None = None) -> str:
     """The Chromium build.py would print with (``--chromium``, $BRIEFKIT_CHROMIUM, system)."""
-    from briefkit.render import find_chromium
+    from briefkit import config
+    from briefkit.exporters.browser import find_chromium
 
-    return find_chromium(setting)
+    settings = config.settings()
+    return find_chromium(setting, settings.chromium, settings.playwright_browsers)
 
 
 def playwright_revisions() -> dict[str, str]:
@@ -359,7 +361,7 @@ def only_args(ids: Iterable[str]) -> list[str]:
 def table_to_change(pack_yml: Path, briefs: list) -> str | None:
     """The data table whose change should rebuild the fewest selected briefs (at least one)."""
     from briefkit import catalogue
-    from briefkit.data import used_tables
+    from briefkit.engine.plan import used_tables
 
     pack = catalogue.load(pack_yml)
     if not pack.data.exists():

@@ -39,7 +39,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--pack", default="pack.yml", metavar="PATH", help="catalogue file (default: pack.yml)")
     p.add_argument("--only", action="append", metavar="ID", help="build only this brief; repeatable; globs allowed ('threat-*')")
     p.add_argument("--format", action="append", choices=exporters.names(), dest="formats",
-                   help="output format; repeatable (default: the formats each brief lists in pack.yml)")
+                   help="build these formats for every selected brief; repeatable (default: the formats "
+                   "each brief lists in pack.yml)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="ID.NAME=VALUE",
                    help="override a parameter for this run; ID may be a glob, which sets it on the matching briefs that "
                    "declare it (e.g. -p 'peace-*.since=2000')")
@@ -116,7 +117,7 @@ def _run(args) -> int:
         _browser_given(args.chromium)
     opts = Options(
         only=args.only,
-        formats=tuple(args.formats or exporters.names()),
+        formats=tuple(args.formats) if args.formats else None,
         overrides=parse_overrides(args.param),
         force=args.force,
         jobs=args.jobs,

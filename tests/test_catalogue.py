@@ -77,7 +77,7 @@ briefs:
         ("briefs:\n  - {id: X Y, notebook: notebooks/good.ipynb}\n", "must be lower-case letters"),
         ("briefs:\n  - {id: x, notebook: notebooks/good.ipynb, colour: red}\n", "unknown key.*colour"),
         ("briefs:\n  - {id: x, notebook: notebooks/good.ipynb, marking: SECRTE}\n", "Did you mean SECRET"),
-        ("briefs:\n  - {id: x, notebook: notebooks/good.ipynb, formats: [docx]}\n", "allowed: html, pdf"),
+        ("briefs:\n  - {id: x, notebook: notebooks/good.ipynb, formats: [odt]}\n", "allowed: html, pdf, docx"),
         ("briefs:\n  - {id: '{nope}', notebook: notebooks/good.ipynb}\n", "names 'nope'"),
         ("briefs:\n  - {notebook: notebooks/good.ipynb}\n", "'id' is required"),
         ("title: no briefs here\n", "expected a mapping with a 'briefs:' list"),

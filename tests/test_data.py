@@ -529,26 +529,6 @@ def test_find_pack_root(tmp_path, monkeypatch):
         data.find_pack_root(tmp_path)
 
 
-def notebook(tmp_path, *codes) -> Path:
-    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": []} for s in codes]
-    cells.append({"cell_type": "markdown", "source": 'table("not-code")', "metadata": {}})
-    path = tmp_path / "nb.ipynb"
-    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
-    return path
-
-
-def test_used_tables_reads_literal_names(tmp_path):
-    nb = notebook(tmp_path, ["import briefkit as bk\n", 'threats = bk.table("threats", marking=marking)\n'],
-                  "h = bk.table('threat_level_history')\nbk.show_table(h)\nx = table( 'forums' )")
-    assert data.used_tables(nb) == {"threats", "threat_level_history", "forums"}
-
-
-def test_used_tables_is_none_for_a_computed_name(tmp_path):
-    nb = notebook(tmp_path, 'a = bk.table("threats")', 'b = bk.table(f"{threat}_roles")')
-    assert data.used_tables(nb) is None
-    assert data.used_tables(notebook(tmp_path, "b = bk.table(name)")) is None
-
-
 # --- exports never carry live formulas -------------------------------------------------------
 
 

@@ -297,7 +297,7 @@ def test_printer_runs_no_script(tmp_path):
     chromium_or_skip()
     from pypdf import PdfReader
 
-    from briefkit.render import Printer
+    from briefkit.exporters.browser import Browser as Printer
 
     page = tmp_path / "page.html"
     page.write_text(

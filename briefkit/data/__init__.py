@@ -22,8 +22,7 @@ those load when a table is parsed or the data is checked.
 from __future__ import annotations
 
 from briefkit.data.store import DataPackage, find_pack_root, load, validate
-from briefkit.data.scan import used_tables  # until briefkit.engine.plan has it
 from briefkit.data.validate import DataWarning, check
 from briefkit.errors import Problem
 
-__all__ = ["DataPackage", "DataWarning", "Problem", "check", "find_pack_root", "load", "used_tables", "validate"]
+__all__ = ["DataPackage", "DataWarning", "Problem", "check", "find_pack_root", "load", "validate"]

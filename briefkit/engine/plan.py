@@ -30,7 +30,7 @@ FAILED = "failed"
 @dataclass
 class Options:
     only: list[str] | None = None
-    formats: tuple[str, ...] = field(default_factory=lambda: exporters.names())  # what this run may write
+    formats: tuple[str, ...] | None = None  # --format: these formats for every brief; None: each brief's own
     overrides: list[tuple[str, str, str]] = field(default_factory=list)
     force: bool = False
     jobs: int = 1
@@ -111,7 +111,7 @@ def plan(pack: Pack, opts: Options, out: Path | None = None, warn: bool = False)
     planned = []
     for brief in pack.select(opts.only):
         overrides = [o for o in opts.overrides if _matches(brief.id, o[0])]
-        formats = tuple(f for f in brief.formats if f in opts.formats)
+        formats = tuple(f for f in exporters.names() if f in (opts.formats or brief.formats))
         marking = effective_marking(brief, overrides)
         tables = used_tables(brief.notebook) if pack.data.exists() else set()
         files = [brief.notebook, *engine, *data_files(pack.root, tables, pack.data)]

@@ -1,0 +1,123 @@
+"""Exporters: the formats registry, Word files read back with python-docx, and the briefing
+HTML rendered by stock nbconvert from an executed notebook."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import chromium_or_skip, run_build
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_registered_format_has_an_exporter_with_name_suffix_and_label():
+    from briefkit import exporters
+
+    for name in exporters.names():
+        exporter = exporters.create(name)
+        assert exporter.name == name and exporter.suffix == f".{name}" and exporter.label
+        assert exporters.LABELS[name] == exporter.label
+    from briefkit.catalogue import FORMATS
+
+    assert FORMATS == exporters.names()
+
+
+@pytest.fixture(scope="module")
+def word(tmp_path_factory):
+    chromium_or_skip()
+    from conftest import copy_pack
+
+    pack = copy_pack(tmp_path_factory.mktemp("docx") / "pack")
+    result = run_build(pack, "--only", "good-*", "--format", "docx", "--format", "html")
+    assert result.returncode == 0, result.stderr
+    return pack
+
+
+def test_docx_has_markings_headings_tables_pictures_with_alt_text(word):
+    from docx import Document
+    from docx.shared import Mm
+
+    out = word / "briefs"
+    for brief, marking in (("good-pacific", "UNCLASSIFIED"), ("good-europe", "IN-CONFIDENCE")):
+        document = Document(str(out / f"{brief}.docx"))
+        for section in document.sections:  # the marking in the header and footer of every section
+            assert section.header.paragraphs[0].text == marking
+            assert section.footer.paragraphs[0].text == marking
+            assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)
+        text = "\n".join(p.text for p in document.paragraphs)
+        assert "Good brief:" in text and "Summary" in text and "Provenance" in text
+        assert "Region " in text and "Paragraph 59 of filler text" in text
+        styles = {p.style.name for p in document.paragraphs}
+        assert "Title" in styles and "Heading 2" in styles
+        assert document.tables, "the parameters table of the provenance annex is a Word table"
+        assert document.core_properties.title.startswith("Good brief")
+        assert marking in document.core_properties.subject
+    # the fixture's chart is a PNG output (not a house-style figure): a picture only where the
+    # brief has house-style figures; checked on a brief that has one below
+    assert not (out / "good-pacific.pdf").exists()  # only the formats asked for
+    manifest = json.loads((out / "manifest.json").read_text())
+    record = {r["id"]: r for r in manifest["briefs"]}["good-pacific"]
+    assert record["outputs"] == {"html": "good-pacific.html", "docx": "good-pacific.docx"}
+    assert 'href="good-pacific.docx">Word</a>' in (out / "index.html").read_text()
+
+
+def test_docx_of_a_house_style_brief_has_word_tables_and_charts_with_alt_text(tmp_path):
+    """A brief with a house-style chart and table, built from a small notebook."""
+    chromium_or_skip()
+    import nbformat
+    from docx import Document
+
+    from conftest import copy_pack
+
+    pack = copy_pack(tmp_path / "pack")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('marking: str = "UNCLASSIFIED"  # Protective marking')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "import briefkit as bk, pandas as pd\n"
+        "bk.key_points(['First point.', 'Second point.', 'Third point.'])\n"
+        "df = pd.DataFrame({'year': [2020, 2021, 2022], 'count': [3, 5, 4]})\n"
+        "bk.show_table(df, columns={'year': 'Year', 'count': 'Incidents'}, formats={'year': 'year'}, caption='Incidents by year')\n"
+        "fig, ax = bk.new_figure('Incidents by year', xlabel='Year', ylabel='Incidents (number)')\n"
+        "ax.plot(df['year'], df['count'])\n"
+        "bk.chart(fig, alt='Incidents rose from 3 in 2020 to 5 in 2021.', source='Test source')\n")]
+    nbformat.write(nb, str(pack / "notebooks" / "house.ipynb"))
+    text = (pack / "pack.yml").read_text()
+    (pack / "pack.yml").write_text(text + "  - {id: house, title: House style, notebook: notebooks/house.ipynb, formats: [docx]}\n")
+    result = run_build(pack, "--only", "house")
+    assert result.returncode == 0, result.stderr
+    document = Document(str(pack / "briefs" / "house.docx"))
+    bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert bullets[:3] == ["First point.", "Second point.", "Third point."]
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Year")
+    assert [c.text for c in table.rows[0].cells] == ["Year", "Incidents"]
+    assert [c.text for c in table.rows[2].cells] == ["2021", "5"]
+    assert table.rows[0]._tr.trPr.xpath("./w:tblHeader"), "the header row repeats on every page"
+    shapes = list(document.inline_shapes)
+    assert len(shapes) == 1
+    assert shapes[0]._inline.docPr.get("descr") == "Incidents rose from 3 in 2020 to 5 in 2021."
+    assert "Source: Test source" in "\n".join(p.text for p in document.paragraphs)
+
+
+def test_stock_nbconvert_renders_the_executed_notebook_as_the_build_did(tmp_path):
+    from conftest import copy_pack
+
+    pack = copy_pack(tmp_path / "pack")
+    result = run_build(pack, "--only", "good-europe", "--format", "html")
+    assert result.returncode == 0, result.stderr
+    executed = pack / "briefs" / "_build" / "good-europe.ipynb"
+    assert json.loads(executed.read_text())["metadata"]["briefkit"]["marking"] == "IN-CONFIDENCE"
+    done = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "briefing", str(executed),
+                           "--output-dir", str(tmp_path / "stock")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    stock = (tmp_path / "stock" / "good-europe.html").read_text()
+    assert stock == (pack / "briefs" / "good-europe.html").read_text()
+    assert "IN-CONFIDENCE" in stock and 'http-equiv="Content-Security-Policy"' in stock
+    assert not re.search(r"<script", stock)
