@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import security_pack as sp
-from briefkit import charts
+from briefkit.nb import charts
 
 
 def cat(values, categories):
