@@ -15,6 +15,10 @@ Modules, each holding its computations, charts (``*_exhibit``) and sentences (``
 - ``regions``: regions, forums, armed conflict, each threat's regional footprint
 - ``threats``: the five threats, the roles on each, one indicator chart per threat
 - ``shared``: New Zealand's name, the ``Exhibit`` record, source lines and as-of dates
+
+Reference mappings are data, never constants here: regions, their countries, country-name
+spellings, each threat's treaty domains and indicator tables are tables in ``data/`` (sourced,
+marked, validated) that the notebooks read with ``bk.table("...")`` and pass in.
 """
 
 from __future__ import annotations
@@ -37,7 +41,6 @@ from .operations import (
     short_name,
 )
 from .regions import (
-    REGIONS,
     canonical_country,
     check_region,
     conflict_region,
@@ -49,6 +52,7 @@ from .regions import (
     forums_sentence,
     place_name,
     region_countries,
+    region_names,
     regional_footprint,
 )
 from .shared import NZ, Exhibit, as_of, source_line
@@ -63,7 +67,6 @@ from .threat_level import (
     threat_level_steps,
 )
 from .threats import (
-    INDICATOR_TABLES,
     THREAT_ORDER,
     Indicator,
     indicator,
@@ -73,7 +76,6 @@ from .threats import (
     threat_row,
 )
 from .treaties import (
-    THREAT_TREATY_DOMAINS,
     coverage_sentence,
     parse_partial_date,
     pending_sentence,
@@ -99,14 +101,14 @@ __all__ = [
     "largest_operation_sentence", "leadership", "operations_exhibit", "operations_in",
     "operations_sentence", "operations_table", "operations_timeline", "personnel_text", "short_name",
     # treaties
-    "THREAT_TREATY_DOMAINS", "coverage_sentence", "parse_partial_date", "pending_sentence",
+    "coverage_sentence", "parse_partial_date", "pending_sentence",
     "ratification_exhibit", "ratification_timeline", "ratified_sentence", "treaties_for_threat",
     "treaty_dates", "treaty_facts", "treaty_matrix", "treaty_sentence",
     # regions
-    "REGIONS", "canonical_country", "check_region", "conflict_region", "conflicts_exhibit",
+    "canonical_country", "check_region", "conflict_region", "conflicts_exhibit",
     "footprint_sentence", "forum_members_table", "forum_summary", "forums_for_region",
-    "forums_sentence", "place_name", "region_countries", "regional_footprint",
+    "forums_sentence", "place_name", "region_countries", "region_names", "regional_footprint",
     # threats
-    "INDICATOR_TABLES", "THREAT_ORDER", "Indicator", "indicator", "indicator_tables",
+    "THREAT_ORDER", "Indicator", "indicator", "indicator_tables",
     "threat_instruments", "threat_overview", "threat_row",
 ]

@@ -14,7 +14,7 @@ import pandas as pd
 
 import briefkit as bk
 
-from .regions import REGIONS, check_region, place_name
+from .regions import check_region, place_name
 from .shared import NZ, Exhibit, is_true, ordinal, as_text
 
 
@@ -37,11 +37,11 @@ def leadership(un_led) -> str:
 def operations_in(ops: pd.DataFrame, region: str = "", since: int | None = None) -> pd.DataFrame:
     """Operations in ``region`` ("" = all) that were still running in or after ``since``.
 
-    An operation whose end year is not recorded is kept (it may still be running).
+    An operation whose end year is not recorded is kept (it may still be running). ``region`` is
+    checked against the table's regions (its schema's enum, as ``bk.table`` types it).
     """
     out = ops
-    known = list(dict.fromkeys(list(REGIONS) + list(as_text(ops["region"]).dropna().unique())))
-    region = check_region(region, known)
+    region = check_region(region, ops["region"])
     if region:
         out = out[as_text(out["region"]).str.lower() == region.lower()]
     if since is not None:

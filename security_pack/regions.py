@@ -1,10 +1,14 @@
 """Regions and forums: the pack's regions, the forums and countries that make them up, the
 armed conflict in the wider region, and each threat's footprint there.
+
+What a region is comes from the data, never from this module: the ``regions`` table (wider area,
+UCDP/PRIO region, the forum that defines it), ``region_countries`` and ``country_aliases``
+(``data/README.md``). The notebook reads them with ``bk.table`` and passes them in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -13,31 +17,6 @@ import briefkit as bk
 from .shared import NZ, Exhibit, as_text
 from .threats import threat_order
 
-
-#: Regions used in the peace support operations table, and the wider areas that contain them.
-REGIONS: dict[str, tuple[str, ...]] = {
-    "Pacific": ("Asia-Pacific",),
-    "Southeast Asia": ("Asia-Pacific",),
-    "Northeast Asia": ("Asia-Pacific",),
-    "South Asia": (),
-    "South/Central Asia": (),
-    "Middle East": (),
-    "Africa": (),
-    "Europe": (),
-}
-
-
-#: UCDP/PRIO's regions (armed_conflicts.region) for each of the pack's regions.
-_UCDP_REGION = {
-    "Pacific": "Asia & Oceania",
-    "Southeast Asia": "Asia & Oceania",
-    "Northeast Asia": "Asia & Oceania",
-    "South Asia": "Asia & Oceania",
-    "South/Central Asia": "Asia & Oceania",
-    "Middle East": "Middle East",
-    "Africa": "Africa",
-    "Europe": "Europe",
-}
 
 _ARTICLE = {"Pacific", "Middle East"}
 
@@ -50,25 +29,49 @@ def place_name(region: str) -> str:
     return f"the {region}" if region in _ARTICLE else region
 
 
-def check_region(region: str, known: Iterable[str] | None = None, allow_all: bool = True) -> str:
-    """The canonical spelling of ``region`` ("" for all), or ``ValueError`` listing the choices."""
+def region_names(known) -> list[str]:
+    """Region names from a list, or from a column: its categories (the schema's enum) first."""
+    if isinstance(known, pd.Series):
+        cats = list(known.cat.categories) if isinstance(known.dtype, pd.CategoricalDtype) else []
+        return list(dict.fromkeys([*map(str, cats), *as_text(known).dropna()]))
+    return [str(k) for k in known]
+
+
+def check_region(region: str, known, allow_all: bool = True) -> str:
+    """The canonical spelling of ``region`` ("" for all), or ``ValueError`` listing the choices.
+
+    ``known`` holds the region names: a list, or a column such as ``regions["region"]`` or
+    ``operations["region"]``.
+    """
+    names = region_names(known)
     text = str(region or "").strip()
     if not text:
         if allow_all:
             return ""
-        raise ValueError(f"Choose a region: one of {', '.join(known or REGIONS)}.")
-    names = list(known) if known is not None else list(REGIONS)
+        raise ValueError(f"Choose a region: one of {', '.join(names)}.")
     for name in names:
         if name.lower() == text.lower():
             return name
     raise ValueError(f"Unknown region {region!r}: use one of {', '.join(names)} (or \"\" for all).")
 
 
+def _region_row(regions: pd.DataFrame, region: str) -> pd.Series:
+    """The row of ``region`` in the ``regions`` table (``ValueError`` listing the regions)."""
+    name = check_region(region, regions["region"], allow_all=False)
+    return regions[as_text(regions["region"]) == name].iloc[0]
+
+
+def _blank(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip()
+
+
 # --------------------------------------------------------------------------- forums
 
-def forums_for_region(forums: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Forums of ``region`` itself, then those of wider areas containing it (e.g. Asia-Pacific)."""
-    wider = REGIONS.get(region, ())
+def forums_for_region(forums: pd.DataFrame, region: str, regions: pd.DataFrame) -> pd.DataFrame:
+    """Forums of ``region`` itself, then those of its wider area (``regions.wider_area``, e.g.
+    Asia-Pacific)."""
+    hit = regions[as_text(regions["region"]).str.lower() == str(region).lower()]
+    wider = [] if hit.empty or _blank(hit["wider_area"].iloc[0]) else [str(hit["wider_area"].iloc[0])]
     fr = as_text(forums["region"])
     own = forums[fr.str.lower() == region.lower()]
     around = forums[fr.isin(list(wider))]
@@ -118,12 +121,13 @@ def forum_members_table(summary: pd.DataFrame, memberships: pd.DataFrame) -> pd.
 
 # --------------------------------------------------------------------------- armed conflict
 
-def conflict_region(region: str) -> str:
+def conflict_region(region: str, regions: pd.DataFrame) -> str:
     """The UCDP/PRIO region (``armed_conflicts.region``) that contains ``region``."""
-    try:
-        return _UCDP_REGION[check_region(region, allow_all=False)]
-    except KeyError:
-        raise ValueError(f"No UCDP region is known for {region!r}.") from None
+    row = _region_row(regions, region)
+    if _blank(row["ucdp_region"]):
+        raise ValueError(f"No UCDP region is known for {region!r}.")
+    return str(row["ucdp_region"])
+
 
 _CONFLICT_TYPES = {
     "total": "All state-based conflicts",
@@ -168,51 +172,45 @@ def conflicts_exhibit(conflicts: pd.DataFrame, ucdp_region: str, since: int | No
 
 # --------------------------------------------------------------------------- countries and footprint
 
-#: Countries of regions that no forum in the data defines (UCDP/PRIO's Middle East, etc.).
-_REGION_COUNTRIES: dict[str, tuple[str, ...]] = {
-    "Middle East": ("Bahrain", "Egypt", "Iran", "Iraq", "Israel", "Jordan", "Kuwait", "Lebanon",
-                    "Oman", "Palestine", "Qatar", "Saudi Arabia", "Syria", "Turkey",
-                    "United Arab Emirates", "Yemen"),
-    "Northeast Asia": ("China", "Japan", "Mongolia", "North Korea", "South Korea", "Taiwan"),
-    "South Asia": ("Afghanistan", "Bangladesh", "Bhutan", "India", "Maldives", "Nepal",
-                   "Pakistan", "Sri Lanka"),
-}
+def _alias_map(aliases: pd.DataFrame | None) -> dict[str, str]:
+    if aliases is None:
+        return {}
+    return {" ".join(str(a).split()).lower(): str(c)
+            for a, c in zip(as_text(aliases["alias"]), as_text(aliases["country"])) if pd.notna(a)}
 
 
-#: The forum whose members define a region in this pack.
-_REGION_FORUM = {"Pacific": "PIF", "Southeast Asia": "ASEAN"}
-
-
-#: Other spellings of country names found in the pack's tables.
-_ALIASES = {
-    "timor": "Timor-Leste", "east timor": "Timor-Leste",
-    "usa": "United States", "united states of america": "United States",
-    "united kingdom of great britain and northern ireland": "United Kingdom",
-    "sinapore": "Singapore", "brunei darussalam": "Brunei",
-    "lao people's democratic republic": "Laos", "viet nam": "Vietnam",
-    "micronesia (country)": "Federated States of Micronesia",
-    "micronesia (federated states of)": "Federated States of Micronesia",
-}
-
-
-def canonical_country(name) -> str:
-    """One spelling per country across the pack's tables (``"USA" -> "United States"``)."""
+def _canonical(name, names: dict[str, str]) -> str:
     text = " ".join(str(name).split())
-    return _ALIASES.get(text.lower(), text)
+    return names.get(text.lower(), text)
 
 
-def region_countries(region: str, memberships: pd.DataFrame | None = None) -> list[str]:
-    """The countries (and territories) that make up ``region`` in this pack.
+def canonical_country(name, aliases: pd.DataFrame) -> str:
+    """One spelling per country across the pack's tables, from the ``country_aliases`` table
+    (``"USA" -> "United States"``); case and extra spaces are ignored."""
+    return _canonical(name, _alias_map(aliases))
 
-    The Pacific is the Pacific Islands Forum's membership and Southeast Asia ASEAN's, read
-    from ``memberships``; other regions use a fixed list.
+
+def region_countries(
+    region: str,
+    regions: pd.DataFrame,
+    countries: pd.DataFrame,
+    memberships: pd.DataFrame | None = None,
+    aliases: pd.DataFrame | None = None,
+) -> list[str]:
+    """The countries (and territories) that make up ``region`` in this pack, in one spelling.
+
+    A region defined by a forum (``regions.defined_by_forum``: the Pacific by the Pacific Islands
+    Forum, Southeast Asia by ASEAN) is that forum's membership, read from ``memberships``; other
+    regions are listed in ``countries`` (the ``region_countries`` table).
     """
-    region = check_region(region, allow_all=False)
-    forum = _REGION_FORUM.get(region)
+    row = _region_row(regions, region)
+    names = _alias_map(aliases)
+    forum = None if _blank(row["defined_by_forum"]) else str(row["defined_by_forum"])
     if forum and memberships is not None:
         m = memberships[as_text(memberships["forum_id"]) == forum]
-        return [canonical_country(c) for c in as_text(m["member"]).dropna()]
-    return [canonical_country(c) for c in _REGION_COUNTRIES.get(region, ())]
+        return [_canonical(c, names) for c in as_text(m["member"]).dropna()]
+    listed = countries[as_text(countries["region"]) == str(row["region"])]
+    return [_canonical(c, names) for c in as_text(listed["country"]).dropna()]
 
 
 def regional_footprint(
@@ -224,14 +222,21 @@ def regional_footprint(
     satellites: pd.DataFrame | None = None,
     displaced: pd.DataFrame | None = None,
     displaced_world: pd.DataFrame | None = None,
+    aliases: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each threat's measurable footprint in a region: the region's share of the world total of
     the threat's indicator in this pack, largest first (threats without regional data last).
 
     Columns: ``threat_id``, ``name``, ``indicator`` (a label), ``measure`` (a phrase for
     prose), ``coverage`` (how many of the region's places the data covers), ``region_value``,
-    ``world_value``, ``share`` (0-1, NA without regional data).
+    ``world_value``, ``share`` (0-1, NA without regional data). Country names are matched in
+    one spelling (``aliases``: the ``country_aliases`` table).
     """
+    names = _alias_map(aliases)
+
+    def canonical_country(name) -> str:
+        return _canonical(name, names)
+
     wanted = {canonical_country(c) for c in countries}
 
     def pick(df, col="country"):

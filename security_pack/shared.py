@@ -1,8 +1,8 @@
 """What every domain module of the pack shares: New Zealand's name, the Exhibit record, the
 table metadata the notebooks cite (source lines, as-of dates), and small reading helpers.
 
-Source lines and as-of dates read the package's metadata through ``briefkit.data.load()`` (so
-they work inside a brief's kernel, where the pack root is known).
+Source lines and as-of dates read the package's metadata through ``bk.table_info`` (so they work
+inside a brief's kernel, where the pack root is known).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+import briefkit as bk
 
 NZ = "New Zealand"
 
@@ -43,24 +45,15 @@ def ordinal(n) -> str:
 
 # --------------------------------------------------------------------------- table metadata
 
-def _resources() -> dict:
-    from briefkit import data
-
-    return data.load().resources
-
-
 def source_line(*names: str) -> str:
     """``"RAND Corporation, RAND Database of ...; Global Change Data Lab, Our World in Data"``.
 
     One entry per distinct source of the named tables, in order; a publisher of "various"
     is left out (the table's rows cite their own sources).
     """
-    resources = _resources()
     parts: list[str] = []
     for name in names:
-        if name not in resources:
-            raise KeyError(f"No table {name!r} in the data package.")
-        for src in resources[name].get("sources", []):
+        for src in bk.table_info(name)["sources"]:
             title = str(src.get("title", "")).strip()
             publisher = str(src.get("publisher", "")).strip()
             text = title if not publisher or publisher.lower() == "various" else f"{publisher}, {title}"
@@ -71,5 +64,5 @@ def source_line(*names: str) -> str:
 
 def as_of(name: str) -> pd.Timestamp:
     """The date the table's figures describe (its ``as_of``), or NaT if it has none."""
-    value = _resources()[name].get("as_of")
+    value = bk.table_info(name)["as_of"]
     return pd.Timestamp(value) if value else pd.NaT

@@ -1,9 +1,11 @@
 """The five threats: their order, overview, instruments, and one indicator chart per threat.
 
-The threat-profile notebook asks which tables a threat needs, loads them with ``bk.table``
-(so they appear in the brief's sources), and hands them here::
+The threat-profile notebook reads which tables a threat needs from the
+``threat_indicator_tables`` table, loads them with ``bk.table`` (so they appear in the brief's
+sources), and hands them here::
 
-    tables = {name: bk.table(name, marking=marking) for name in sp.indicator_tables(threat)}
+    mapping = bk.table("threat_indicator_tables", marking=marking)
+    tables = {name: bk.table(name, marking=marking) for name in sp.indicator_tables(threat, mapping)}
     ind = sp.indicator(threat, tables)
     bk.chart(ind.figure, alt=ind.alt, source=sp.source_line(*tables), caption=ind.caption)
 
@@ -89,16 +91,6 @@ def threat_overview(threats: pd.DataFrame, roles: pd.DataFrame, forums: pd.DataF
 
 # --------------------------------------------------------------------------- indicators
 
-#: Tables each threat's indicator needs (names of ``bk.table``).
-INDICATOR_TABLES: dict[str, tuple[str, ...]] = {
-    "terrorism": ("terrorism_incidents",),
-    "wmd": ("nuclear_warheads",),
-    "cyber": ("cyber_incidents",),
-    "people-smuggling": ("displaced_world", "displaced_populations"),
-    "space": ("active_satellites",),
-}
-
-
 @dataclass
 class Indicator:
     """A threat's indicator: the chart, what it shows, and the figures the prose may quote."""
@@ -115,23 +107,35 @@ class Indicator:
     table_caption: str | None = None
 
 
-def indicator_tables(threat: str) -> tuple[str, ...]:
-    """The table names :func:`indicator` needs for ``threat``."""
-    try:
-        return INDICATOR_TABLES[threat]
-    except KeyError:
-        raise ValueError(
-            f"Unknown threat {threat!r}: use one of {', '.join(THREAT_ORDER)}."
-        ) from None
+def indicator_tables(threat: str, mapping: pd.DataFrame) -> tuple[str, ...]:
+    """The names of the tables :func:`indicator` reads for ``threat``, in order, from
+    ``mapping`` (the ``threat_indicator_tables`` table)."""
+    ids = as_text(mapping["threat_id"])
+    rows = mapping[ids == threat].sort_values("position", kind="stable")
+    if rows.empty:
+        known = sorted(set(ids.dropna()), key=lambda t: threat_order([t])[0])
+        raise ValueError(f"Unknown threat {threat!r}: use one of {', '.join(known)}.")
+    return tuple(as_text(rows["table_name"]))
+
+
+class _Tables(dict):
+    """The tables handed to a builder; a missing one is named in the error."""
+
+    threat = ""
+
+    def __missing__(self, name):
+        raise KeyError(f"indicator({self.threat!r}) needs the table {name}: add it to the "
+                       f"threat_indicator_tables rows of {self.threat!r} and pass it in.")
 
 
 def indicator(threat: str, tables: Mapping[str, pd.DataFrame]) -> Indicator:
-    """The indicator chart and facts for ``threat`` from the tables it needs."""
-    needed = indicator_tables(threat)
-    missing = [n for n in needed if n not in tables]
-    if missing:
-        raise KeyError(f"indicator({threat!r}) needs the table(s) {', '.join(missing)}.")
-    return _BUILDERS[threat](tables)
+    """The indicator chart and facts for ``threat`` from its tables (names as in ``bk.table``)."""
+    build = _BUILDERS.get(threat)
+    if build is None:
+        raise ValueError(f"Unknown threat {threat!r}: use one of {', '.join(_BUILDERS)}.")
+    given = _Tables(tables)
+    given.threat = threat
+    return build(given)
 
 
 # --------------------------------------------------------------------------- indicator builders

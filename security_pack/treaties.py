@@ -190,22 +190,17 @@ def treaty_facts(dates: pd.DataFrame, events: pd.DataFrame) -> dict:
 
 # --------------------------------------------------------------------------- treaties by threat
 
-#: Treaty domains (treaties.domain) that bear on each threat.
-THREAT_TREATY_DOMAINS: dict[str, tuple[str, ...]] = {
-    "terrorism": (),
-    "wmd": ("nuclear", "chemical", "biological"),
-    "cyber": ("cyber",),
-    "people-smuggling": (),
-    "space": (),
-}
-
-
 def treaties_for_threat(
-    treaties: pd.DataFrame, participation: pd.DataFrame, threat_id: str, country: str = NZ
+    treaties: pd.DataFrame, participation: pd.DataFrame, threat_id: str, domains: pd.DataFrame,
+    country: str = NZ,
 ) -> pd.DataFrame:
-    """Treaties in the threat's domains with ``country``'s status (see :func:`treaty_dates`)."""
-    domains = THREAT_TREATY_DOMAINS.get(threat_id, ())
-    chosen = treaties[as_text(treaties["domain"]).isin(list(domains))]
+    """Treaties in the threat's domains with ``country``'s status (see :func:`treaty_dates`).
+
+    ``domains`` is the ``threat_treaty_domains`` table (``threat_id``, ``domain``); a threat
+    without rows there has no treaties.
+    """
+    mine = as_text(domains.loc[as_text(domains["threat_id"]) == threat_id, "domain"]).dropna()
+    chosen = treaties[as_text(treaties["domain"]).isin(list(mine))]
     return treaty_dates(participation, chosen, country)
 
 

@@ -15,6 +15,34 @@ def cat(values, categories):
 
 # --------------------------------------------------------------------------- fixtures
 
+#: peace_support_operations.region's enum (data/datapackage.yaml), as bk.table types the column.
+REGION_ENUM = ["Pacific", "Southeast Asia", "Northeast Asia", "South Asia", "South/Central Asia", "Middle East",
+               "Africa", "Europe", "Americas"]
+
+
+@pytest.fixture
+def regions():
+    """Shaped like bk.table("regions")."""
+    return pd.DataFrame({
+        "region": cat(REGION_ENUM, REGION_ENUM),
+        "wider_area": ["Asia-Pacific", "Asia-Pacific", "Asia-Pacific", None, None, None, None, None, None],
+        "ucdp_region": ["Asia & Oceania"] * 5 + ["Middle East", "Africa", "Europe", "Americas"],
+        "defined_by_forum": ["PIF", "ASEAN", None, None, None, None, None, None, None],
+    })
+
+
+@pytest.fixture
+def region_countries():
+    """Shaped like bk.table("region_countries")."""
+    return pd.DataFrame({"region": ["Middle East"] * 3 + ["South Asia"], "country": ["Israel", "Jordan", "Iran", "India"]})
+
+
+@pytest.fixture
+def aliases():
+    """Shaped like bk.table("country_aliases")."""
+    return pd.DataFrame({"alias": ["USA", "Timor", "East Timor"],
+                         "country": ["United States", "Timor-Leste", "Timor-Leste"]})
+
 @pytest.fixture
 def scale():
     return pd.DataFrame({
@@ -48,8 +76,7 @@ def ops():
                     "Bougainville Truce Monitoring Group", "UNC-K (Korea)", "UNMOGIP (India and Pakistan)"],
         "un_led": cat(["yes", "no", "no", "UN-flagged", "yes"], ["yes", "no", "UN-flagged"]),
         "location": ["Middle East states", "East Timor", "Bougainville (PNG)", "South Korea", "Kashmir"],
-        "region": cat(["Middle East", "Southeast Asia", "Pacific", "Northeast Asia", "South Asia"],
-                      ["Pacific", "Southeast Asia", "Northeast Asia", "South Asia", "Middle East"]),
+        "region": cat(["Middle East", "Southeast Asia", "Pacific", "Northeast Asia", "South Asia"], REGION_ENUM),
         "start_year": pd.array([1954, 1999, 1997, None, 1952], dtype="Int64"),
         "end_year": pd.array([None, 2000, 1998, None, None], dtype="Int64"),
         "ongoing": pd.array([True, False, False, True, None], dtype="boolean"),
@@ -134,13 +161,15 @@ def test_short_name_and_leadership():
     assert sp.leadership("UN-flagged") == "UN-flagged" and sp.leadership(pd.NA) == "Not recorded"
 
 
-def test_check_region():
-    assert sp.check_region("pacific") == "Pacific"
-    assert sp.check_region("") == ""
+def test_check_region(regions, ops):
+    assert sp.check_region("pacific", regions["region"]) == "Pacific"
+    assert sp.check_region("", regions["region"]) == ""
     with pytest.raises(ValueError, match="Pacific"):
-        sp.check_region("Atlantis")
+        sp.check_region("Atlantis", regions["region"])
     with pytest.raises(ValueError, match="Choose a region"):
-        sp.check_region("", allow_all=False)
+        sp.check_region("", regions["region"], allow_all=False)
+    assert sp.check_region("europe", ops["region"]) == "Europe"  # a column's categories are its regions
+    assert sp.check_region("pacific", ["Pacific", "Europe"]) == "Pacific"
     assert sp.place_name("Pacific") == "the Pacific"
     assert sp.place_name("Southeast Asia") == "Southeast Asia"
     assert sp.place_name("") == "all regions"
@@ -312,14 +341,21 @@ def test_ratification_timeline_and_dates(participation, treaties):
     charts.figure_html(ex.figure, alt=ex.alt, source="test")
 
 
-def test_treaties_for_threat(participation, treaties):
-    wmd = sp.treaties_for_threat(treaties, participation, "wmd")
+@pytest.fixture
+def treaty_domains():
+    """Shaped like bk.table("threat_treaty_domains")."""
+    return pd.DataFrame({"threat_id": ["wmd", "wmd", "wmd", "cyber"],
+                         "domain": ["nuclear", "chemical", "biological", "cyber"]})
+
+
+def test_treaties_for_threat(participation, treaties, treaty_domains):
+    wmd = sp.treaties_for_threat(treaties, participation, "wmd", treaty_domains)
     assert list(wmd["treaty_id"]) == ["NPT", "TPNW", "BWC"]
     assert sp.treaty_sentence(wmd) == "New Zealand is party to NPT, TPNW and BWC."
-    cyber = sp.treaties_for_threat(treaties, participation, "cyber")
+    cyber = sp.treaties_for_threat(treaties, participation, "cyber", treaty_domains)
     assert sp.treaty_sentence(cyber) == "Accession to the Budapest Convention is in progress."
-    assert sp.treaties_for_threat(treaties, participation, "space").empty
-    assert "no treaty" in sp.treaty_sentence(sp.treaties_for_threat(treaties, participation, "space"))
+    assert sp.treaties_for_threat(treaties, participation, "space", treaty_domains).empty
+    assert "no treaty" in sp.treaty_sentence(sp.treaties_for_threat(treaties, participation, "space", treaty_domains))
 
 
 # --------------------------------------------------------------------------- forums, regions, threats
@@ -343,10 +379,10 @@ def memberships():
     })
 
 
-def test_forums_for_region_and_summary(forums, memberships):
-    pac = sp.forums_for_region(forums, "Pacific")
+def test_forums_for_region_and_summary(forums, memberships, regions):
+    pac = sp.forums_for_region(forums, "Pacific", regions)
     assert list(pac["forum_id"]) == ["PIF", "ARF"]
-    assert list(sp.forums_for_region(forums, "Middle East")["forum_id"]) == []
+    assert list(sp.forums_for_region(forums, "Middle East", regions)["forum_id"]) == []
     summary = sp.forum_summary(forums, memberships).set_index("forum_id")
     assert (summary.loc["PIF", "members"], summary.loc["PIF", "others"], summary.loc["PIF", "total"]) == (2, 1, 3)
     assert pd.isna(summary.loc["UN", "total"]) and not summary.loc["UN", "listed"]
@@ -359,24 +395,31 @@ def test_forums_for_region_and_summary(forums, memberships):
     assert "no forum specific" in sp.forums_sentence(pac.iloc[0:0], "the Middle East")
 
 
-def test_region_countries_and_names(memberships):
-    assert sp.region_countries("Pacific", memberships) == ["New Zealand", "Fiji", "Tokelau"]
-    assert "Israel" in sp.region_countries("Middle East")
-    assert sp.canonical_country("USA") == "United States"
-    assert sp.canonical_country("Timor") == "Timor-Leste"
-    assert sp.conflict_region("Southeast Asia") == "Asia & Oceania"
+def test_region_countries_and_names(memberships, regions, region_countries, aliases):
+    assert sp.region_countries("Pacific", regions, region_countries, memberships) == ["New Zealand", "Fiji", "Tokelau"]
+    assert "Israel" in sp.region_countries("Middle East", regions, region_countries)
+    assert sp.region_countries("Southeast Asia", regions, region_countries, memberships, aliases) == ["Indonesia", "Timor-Leste"]
+    assert sp.region_countries("Europe", regions, region_countries) == []
+    assert sp.canonical_country("USA", aliases) == "United States"
+    assert sp.canonical_country("Timor", aliases) == "Timor-Leste"
+    assert sp.canonical_country("  east   TIMOR ", aliases) == "Timor-Leste"
+    assert sp.conflict_region("Southeast Asia", regions) == "Asia & Oceania"
+    assert sp.conflict_region("middle east", regions) == "Middle East"
     with pytest.raises(ValueError):
-        sp.conflict_region("")
+        sp.conflict_region("", regions)
+    with pytest.raises(ValueError, match="Pacific"):
+        sp.conflict_region("Atlantis", regions)
 
 
-def test_regional_footprint_ranks_by_share():
+def test_regional_footprint_ranks_by_share(aliases):
     threats = pd.DataFrame({"threat_id": list(sp.THREAT_ORDER), "name": ["Terrorism", "WMD", "Cyber", "People smuggling", "Space"]})
     terrorism = pd.DataFrame({"country": ["World", "Israel", "Fiji"], "year": pd.array([2000, 2000, 2000], dtype="Int64"),
                               "incidents": pd.array([100, 40, 1], dtype="Int64")})
     warheads = pd.DataFrame({"country": ["World", "Israel"], "year": pd.array([2023, 2023], dtype="Int64"),
                              "stockpile": pd.array([1000, 90], dtype="Int64")})
     satellites = pd.DataFrame({"country": ["USA", "Israel"], "active_satellites": pd.array([900, 100], dtype="Int64")})
-    fp = sp.regional_footprint(["Israel", "Jordan"], threats=threats, terrorism=terrorism, warheads=warheads, satellites=satellites)
+    fp = sp.regional_footprint(["Israel", "Jordan"], threats=threats, terrorism=terrorism, warheads=warheads,
+                               satellites=satellites, aliases=aliases)
     assert list(fp["threat_id"]) == ["terrorism", "space", "wmd", "cyber", "people-smuggling"]
     assert fp["share"].iloc[0] == pytest.approx(0.4)
     assert pd.isna(fp.set_index("threat_id").loc["cyber", "share"])
@@ -452,14 +495,26 @@ def indicator_tables():
     }
 
 
+def indicator_map():
+    """Shaped like bk.table("threat_indicator_tables")."""
+    rows = [(threat, name) for threat, tables in indicator_tables().items() for name in tables]
+    return pd.DataFrame({"threat_id": [r[0] for r in rows], "table_name": [r[1] for r in rows],
+                         "position": pd.array([1, 1, 1, 1, 2, 1], dtype="Int64")})
+
+
 @pytest.mark.parametrize("threat", sp.THREAT_ORDER)
 def test_every_threat_has_an_indicator_chart(threat):
     tables = indicator_tables()[threat]
-    assert set(sp.indicator_tables(threat)) == set(tables)
+    assert set(sp.indicator_tables(threat, indicator_map())) == set(tables)
     ind = sp.indicator(threat, tables)
     out = charts.figure_html(ind.figure, alt=ind.alt, source="test", caption=ind.caption)
     assert 'role="img"' in out
     assert ind.headline and ind.alt and ind.table is not None
+
+
+def test_indicator_tables_come_in_the_mapping_order():
+    mapping = indicator_map().iloc[::-1]  # row order does not matter; position does
+    assert sp.indicator_tables("people-smuggling", mapping) == ("displaced_world", "displaced_populations")
 
 
 def test_indicator_text_comes_from_the_data():
@@ -479,7 +534,9 @@ def test_indicator_text_comes_from_the_data():
 
 def test_unknown_threat_and_missing_tables():
     with pytest.raises(ValueError, match="cyber"):
-        sp.indicator_tables("piracy")
+        sp.indicator_tables("piracy", indicator_map())
+    with pytest.raises(ValueError, match="cyber"):
+        sp.indicator("piracy", {})
     with pytest.raises(KeyError, match="terrorism_incidents"):
         sp.indicator("terrorism", {})
 

@@ -53,12 +53,14 @@ def test_restricted_row_never_reaches_an_unclassified_brief(pack_copy, tmp_path)
         assert SECRET_TEXT not in text, f"RESTRICTED row leaked into the {where}"
     assert "UNCLASSIFIED" in pdf_text
 
-    # The same brief built at RESTRICTED shows the row, and marks every page RESTRICTED.
+    # The same brief built at RESTRICTED shows the row, and marks every page RESTRICTED. A raised
+    # marking is written under a marking-named file, never over outlook.html (README).
     raised = run_build(pack_copy, "--only", "outlook", "--output", str(tmp_path / "restricted"),
                        "-p", "outlook.marking=RESTRICTED")
     assert raised.returncode == 0, raised.stderr
-    assert SECRET_TEXT in (tmp_path / "restricted" / "outlook.html").read_text()
-    for page in PdfReader(tmp_path / "restricted" / "outlook.pdf").pages:
+    assert not (tmp_path / "restricted" / "outlook.html").exists()
+    assert SECRET_TEXT in (tmp_path / "restricted" / "outlook.restricted.html").read_text()
+    for page in PdfReader(tmp_path / "restricted" / "outlook.restricted.pdf").pages:
         assert page.extract_text().count("RESTRICTED") >= 2
 
 
