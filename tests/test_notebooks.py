@@ -282,9 +282,19 @@ def test_every_catalogue_variant_runs(pack, tmp_path):
 
 
 @needs_data
-def test_unverified_values_are_flagged(runs):
-    for name in ("threat_level", "peace_support", "disarmament", "outlook"):
+def test_unverified_values_are_flagged(runs, tmp_path):
+    for name in ("threat_level", "peace_support", "disarmament"):
         assert '<span class="bk-unverified"' in html_outputs(runs[name]), name
+    # Every row the outlook shows is confirmed today: mark one of its roles unconfirmed and the
+    # flag must appear.
+    changed = make_pack(tmp_path / "pack")
+    path = changed / "data" / "nz_roles.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[1].rstrip().endswith(",true,UNCLASSIFIED")
+    lines[1] = lines[1].rstrip()[: -len(",true,UNCLASSIFIED")] + ",false,UNCLASSIFIED\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    page = html_outputs(execute(changed, "outlook", tmp_path / "outlook.ipynb"))
+    assert '<span class="bk-unverified"' in page
 
 
 @needs_data

@@ -66,8 +66,9 @@ def test_restricted_row_never_reaches_an_unclassified_brief(pack_copy, tmp_path)
 
 def test_invalid_data_stops_before_any_kernel_and_touches_nothing(pack_copy, tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
+    out.mkdir()  # an earlier build's folder (the engine writes only into such a folder)
     (out / "outlook.html").write_text("previous good version")
+    (out / "manifest.json").write_text('{"briefs": []}')
     threats = pack_copy / "data" / "threats.csv"
     original = threats.read_text(encoding="utf-8")
     try:
@@ -76,7 +77,7 @@ def test_invalid_data_stops_before_any_kernel_and_touches_nothing(pack_copy, tmp
         assert result.returncode == 2
         assert 'data/threats.csv line 2, column "trend": \'risng\'' in result.stderr
         assert "rising" in result.stderr and "python build.py --check" in result.stderr
-        assert sorted(p.name for p in out.iterdir()) == ["outlook.html"]
+        assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "outlook.html"]
         assert (out / "outlook.html").read_text() == "previous good version"
         check = run_build(pack_copy, "--check")
         assert check.returncode == 2 and "risng" in check.stderr
