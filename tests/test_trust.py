@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -49,7 +48,6 @@ def test_a_marking_override_never_writes_over_the_lower_marked_brief(tiny_pack):
     assert result.returncode == 0, result.stderr
     assert (out / "good-pacific.html").read_bytes() == plain  # the UNCLASSIFIED brief is untouched
     restricted = (out / "good-pacific.restricted.html").read_text()
-    assert 'data-marking="RESTRICTED"' in restricted and "UNCLASSIFIED" not in plain.decode().split("<main>")[0][-0:] or True
     assert 'data-marking="RESTRICTED"' in restricted
     assert 'data-marking="UNCLASSIFIED"' in plain.decode()
     recs = records(tiny_pack)
@@ -111,7 +109,7 @@ def test_interrupt_stops_promptly_and_leaves_no_files_or_processes(tiny_pack, si
     _slow_notebook(tiny_pack)
     proc = _start(tiny_pack, "--only", "good-*", *HTML, "--force", "--jobs", "1")
     deadline = time.monotonic() + 60
-    while not survivors(f"BRIEFKIT_MARKING=UNCLASSIFIED") and not survivors("BRIEFKIT_MARKING=IN-CONFIDENCE"):
+    while not survivors("BRIEFKIT_MARKING=UNCLASSIFIED") and not survivors("BRIEFKIT_MARKING=IN-CONFIDENCE"):
         assert time.monotonic() < deadline, "no kernel started"
         time.sleep(0.2)
     time.sleep(1.0)  # the kernel is in the sleeping cell; the other brief is queued
@@ -209,7 +207,6 @@ def test_same_day_editions_switch_by_link_and_stray_folders_are_swept(tiny_pack)
 
 def test_wait_reads_the_manifest_after_the_other_build_finished(tiny_pack):
     """A queued build must keep the records the build it waited for wrote."""
-    from briefkit import files
     from briefkit.publish.manifest import read_manifest
 
     assert run_build(tiny_pack, "--only", "good-pacific", *HTML).returncode == 0

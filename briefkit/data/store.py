@@ -25,11 +25,10 @@ import json
 import os
 import posixpath
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefkit import config, markings
+from briefkit import config, files, markings
 from briefkit.data.validate import DATA_DIR, DESCRIPTOR, check
 from briefkit.errors import BriefkitError, DataValidationError, Problem, did_you_mean
 
@@ -243,24 +242,12 @@ def _write_stamp(root: Path, key: str, descriptor: list) -> None:
     path = _stamp_path(root, key)
     body = {"format": STAMP_FORMAT, "version": CACHE_VERSION, "key": key, "resources": descriptor}
     try:
-        _atomic_write(path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        files.atomic_write(path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
         for old in path.parent.glob("data-*"):
             if old != path and old.is_file():  # earlier versions of the data, old pickles, the old index
                 old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only checkout still works; it validates every time
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
-        try:
-            tmp.write(data)
-        except BaseException:
-            os.unlink(tmp.name)
-            raise
-    os.chmod(tmp.name, 0o644)
-    os.replace(tmp.name, path)
 
 
 def _metadata(descriptor: list) -> dict:

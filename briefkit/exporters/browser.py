@@ -66,6 +66,11 @@ def _playwright_managed(root: Path | None) -> str | None:
     return None
 
 
+def require(settings, opts) -> str:
+    """The browser this build would use, or BrowserNotFoundError (exit 2) before any kernel starts."""
+    return find_chromium(opts.chromium, settings.chromium, settings.playwright_browsers)
+
+
 class Browser:
     """One headless Chromium, shared by every exporter of a build. Use as a context manager.
 

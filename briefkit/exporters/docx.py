@@ -28,9 +28,9 @@ class DOCX:
     needs_browser = True
 
     def check(self, settings, opts) -> None:
-        from .browser import find_chromium
+        from .browser import require
 
-        find_chromium(opts.chromium, settings.chromium, settings.playwright_browsers)
+        require(settings, opts)
 
     def start(self, session) -> None:
         session.browser()
