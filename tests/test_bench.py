@@ -1,11 +1,12 @@
-"""Smoke test of bench/bench_build.py's naive loop on the tiny pack. No timing assertions:
-benchmarks measure, tests check that the plumbing builds what a user would get."""
+"""Smoke test of the benchmark's plumbing (bench/: the naive loop, the scaled catalogue, the
+command line) on the tiny pack. No timing assertions: benchmarks measure, tests check that
+the plumbing builds what a user would get."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -14,15 +15,19 @@ from pypdf import PdfReader
 
 from conftest import FIXTURES, ROOT, chromium_or_skip
 
-RECORD_KEYS = {"way", "wall_s", "peak_pss_mb", "max_rss_mb", "briefs", "failed"}
+RECORD_KEYS = {"way", "wall_s", "cpu_s", "peak_pss_mb", "max_rss_mb", "briefs", "failed"}
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_build", ROOT / "bench" / "bench_build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The bench package's modules, as bench/bench_build.py imports them."""
+    from types import SimpleNamespace
+
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench import common, naive, scale
+
+    return SimpleNamespace(**{k: v for m in (common, naive, scale) for k, v in vars(m).items() if not k.startswith("_")})
 
 
 @pytest.fixture
@@ -76,3 +81,21 @@ def test_naive_webpdf_prints_with_the_linked_chromium(bench, pack_yml: Path, tmp
     assert record["failed"] == [], (tmp_path / "naive" / "naive.log").read_text()[-2000:]
     text = " ".join(p.extract_text() for p in PdfReader(tmp_path / "naive" / "good-pacific.pdf").pages)
     assert "Region Pacific since 1990" in unicodedata.normalize("NFKC", text)  # "ﬁ" ligatures
+
+
+def test_scaled_catalogue_repeats_every_brief_with_its_own_id(bench, pack_yml: Path):
+    scaled = bench.scaled_catalogue(pack_yml, 3, pack_yml.parent / "pack-x3.yml")
+    ids = [b.id for b in bench.load_briefs(scaled)]
+    assert len(ids) == 9 and len(set(ids)) == 9
+    assert {"good-pacific-1", "good-europe-3", "failing-2"} <= set(ids)
+    europe = [b for b in bench.load_briefs(scaled) if b.id.startswith("good-europe")]
+    assert {(b.parameters["since"], b.marking) for b in europe} == {(2000, "IN-CONFIDENCE")}
+
+
+def test_command_line_is_thin_and_refuses_bad_counts(tmp_path: Path):
+    import subprocess
+
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_build.py"), "--runs", "0"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "--runs" in run.stderr
+    assert len((ROOT / "bench" / "bench_build.py").read_text().splitlines()) < 120

@@ -1,0 +1,205 @@
+"""What every part of the benchmark shares: the pack copy, the kernels' environment, running a
+command with its time, CPU and memory, and medians. Standard library and briefkit's public API only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # the venv's bin/ when run as .venv/bin/python
+BUILD_PY = ROOT / "build.py"
+COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", ".cache", "kernel-ipc*")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3) if values else float("nan")
+
+
+# ----------------------------------------------------------------------------- the pack
+def copy_pack(pack_yml: Path, dest: Path) -> Path:
+    """Copy what a build reads (catalogue, notebook folders, data package, content code) to
+    ``dest``; return the copy's catalogue. Outputs and caches are not copied."""
+    from briefkit import catalogue
+
+    pack = catalogue.load(pack_yml)
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(pack.source, dest / "pack.yml")
+    folders = {b.notebook.parent for b in pack.briefs}
+    if pack.data.exists():
+        folders.add(pack.data.parent)
+    for path in [*sorted(folders), *pack.code]:
+        try:
+            rel = path.resolve().relative_to(pack.root)
+        except ValueError:
+            raise SystemExit(f"bench: {path} is outside the pack folder {pack.root}; cannot copy the pack.") from None
+        if path.is_dir():
+            shutil.copytree(path, dest / rel, ignore=COPY_IGNORE, dirs_exist_ok=True)
+        elif path.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest / rel)
+    return dest / "pack.yml"
+
+
+def load_briefs(pack_yml: Path, only: list[str] | None = None) -> list:
+    """The selected briefs with their parameters resolved exactly as build.py resolves them
+    (catalogue values checked against the notebook's declarations, ``marking`` included)."""
+    from briefkit import catalogue, parameters
+
+    pack = catalogue.load(pack_yml)
+    return [parameters.resolve(b) for b in pack.select(only)]
+
+
+def clear_caches(pack_root: Path) -> None:
+    """Make the next build cold: drop the validated-data cache of the pack copy."""
+    shutil.rmtree(pack_root / ".cache", ignore_errors=True)
+
+
+def kernel_env(pack_root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """What build.py gives its kernels (pack root, import path), so both ways run the same code."""
+    paths = [str(ROOT), str(pack_root)]
+    existing = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p not in paths]
+    env = {**os.environ, "BRIEFKIT_PACK": str(pack_root), "PYTHONPATH": os.pathsep.join(paths + existing)}
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env.pop("PLAYWRIGHT_BROWSERS_PATH", None)
+    env.update(extra or {})
+    return env
+
+
+def chromium_path(setting: str | None = None) -> str:
+    """The Chromium build.py would print with (``--chromium``, $BRIEFKIT_CHROMIUM, system)."""
+    from briefkit import config
+    from briefkit.exporters.browser import find_chromium
+
+    settings = config.settings()
+    return find_chromium(setting, settings.chromium, settings.playwright_browsers)
+
+
+def chromium_version(path: str) -> str:
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout
+        return " ".join(out.split()[:2])  # "Chromium 156.0.8078.108 built on Debian ..." → "Chromium 156..."
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return ""
+
+
+# ----------------------------------------------------------------------------- measuring
+class TreeMemory:
+    """Peak memory of every descendant of this process, sampled from /proc (stdlib only).
+
+    Sums each process's proportional set size (``Pss`` in ``smaps_rollup``; ``VmRSS`` where
+    that is missing): kernels forked from the zygote share pages, so plain RSS would count
+    them twice. A sampler misses peaks shorter than its interval: treat as approximate.
+    """
+
+    def __init__(self, interval: float = 0.5):
+        self.interval = interval
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
+
+    def __enter__(self) -> "TreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak_kb / 1024, 1)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            try:
+                total = sum(_pss_kb(pid) for pid in _descendants(me))
+            except OSError:
+                total = 0
+            self.peak_kb = max(self.peak_kb, total)
+            self._stop.wait(self.interval)
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    for name, key in (("smaps_rollup", b"Pss:"), ("status", b"VmRSS:")):
+        try:
+            with open(f"/proc/{pid}/{name}", "rb") as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            continue
+    return 0
+
+
+def run(argv: list, *, cwd: Path, env: dict[str, str], logfile: Path) -> dict[str, Any]:
+    """Run a command to completion; output goes to ``logfile``.
+
+    Returns its exit code, wall time, CPU time (user + system of the process and every
+    descendant it or they waited for: kernels reaped by the zygote, Chromium by Playwright)
+    and max RSS (its tree's largest process), all from ``os.wait4``.
+    """
+    logfile.parent.mkdir(parents=True, exist_ok=True)
+    with open(logfile, "ab") as fh:
+        fh.write(f"\n$ {' '.join(map(str, argv))}\n".encode())
+        fh.flush()
+        started = time.perf_counter()
+        proc = subprocess.Popen([str(a) for a in argv], cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"returncode": proc.returncode, "seconds": round(elapsed, 3),
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "max_rss_kb": usage.ru_maxrss}
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

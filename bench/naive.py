@@ -1,0 +1,141 @@
+"""(a) The naive loop: what a user would write by hand, one brief after another, with the
+venv's own command-line tools::
+
+    papermill NB OUT.ipynb -r name value -p since 1990 ...
+    jupyter nbconvert --to html OUT.ipynb
+    jupyter nbconvert --to webpdf OUT.ipynb
+
+Stock ``--to webpdf`` only looks for a Playwright-downloaded browser, so the loop runs with
+``PLAYWRIGHT_BROWSERS_PATH`` pointing at a temporary folder of links to the system Chromium,
+laid out as Playwright's own install would be (nothing downloaded, nothing changed).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from .common import BIN, TreeMemory, run
+
+PLAYWRIGHT_BROWSERS_JSON = "driver/package/browsers.json"
+
+# Executable locations inside one browser folder of a Playwright install, per Playwright
+# version: 1.49+ (Chrome for Testing layout, e.g. 1.65) and older (chrome-linux/...).
+PLAYWRIGHT_LAYOUT = {
+    "chromium": ["chrome-linux64/chrome", "chrome-linux-arm64/chrome", "chrome-linux/chrome"],
+    "chromium-headless-shell": [
+        "chrome-headless-shell-linux64/chrome-headless-shell",
+        "chrome-headless-shell-linux-arm64/chrome-headless-shell",
+        "chrome-linux/headless_shell",
+    ],
+}
+
+
+def playwright_revisions() -> dict[str, str]:
+    """Browser name → revision, from the installed playwright package's browsers.json."""
+    import playwright
+
+    data = json.loads((Path(playwright.__file__).parent / PLAYWRIGHT_BROWSERS_JSON).read_text())
+    return {b["name"]: str(b["revision"]) for b in data["browsers"]}
+
+
+def playwright_browsers_dir(dest: Path, chromium: str) -> Path:
+    """A ``PLAYWRIGHT_BROWSERS_PATH`` folder whose "installed" Chromium and headless shell are
+    links to ``chromium``, in the layout of the installed Playwright, e.g. for 1.65::
+
+        chromium-1255/chrome-linux64/chrome
+        chromium_headless_shell-1255/chrome-headless-shell-linux64/chrome-headless-shell
+
+    Headless launches (nbconvert's webpdf) use the headless shell; both are made.
+    """
+    revisions = playwright_revisions()
+    for name, executables in PLAYWRIGHT_LAYOUT.items():
+        folder = dest / f"{name.replace('-', '_')}-{revisions[name]}"
+        for rel in executables:
+            link = folder / rel
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.exists():
+                link.symlink_to(chromium)
+        (folder / "INSTALLATION_COMPLETE").touch()
+    return dest
+
+
+def papermill_args(parameters: dict[str, Any]) -> list[str]:
+    """``-p name value`` as a user would type them; strings as ``-r`` (raw) so that a string
+    that looks like a number stays a string; lists and dicts as ``-y`` YAML (JSON is YAML)."""
+    out: list[str] = []
+    for name, value in parameters.items():
+        if isinstance(value, str):
+            out += ["-r", name, value]
+        elif isinstance(value, (bool, int, float)):
+            out += ["-p", name, str(value)]
+        else:
+            out += ["-y", json.dumps({name: value})]
+    return out
+
+
+def naive_steps(brief, out_dir: Path, formats: Iterable[str] = ("html", "pdf")) -> list[tuple[str, list[str]]]:
+    """The commands of the naive loop for one brief, in order."""
+    executed = out_dir / f"{brief.id}.ipynb"
+    steps = [("papermill", [str(BIN / "papermill"), str(brief.notebook), str(executed),
+                            *papermill_args(dict(brief.parameters))])]
+    if "html" in formats:
+        steps.append(("html", [str(BIN / "jupyter"), "nbconvert", "--to", "html", str(executed)]))
+    if "pdf" in formats:
+        steps.append(("webpdf", [str(BIN / "jupyter"), "nbconvert", "--to", "webpdf", str(executed)]))
+    return steps
+
+
+def naive_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict[str, str],
+                formats: Iterable[str] = ("html", "pdf"), logfile: Path | None = None) -> dict[str, Any]:
+    """Build ``briefs`` the naive way, one after another; a failing step skips the brief's
+    later steps. Returns the run's record (wall time, CPU, memory, one record per brief)."""
+    formats = tuple(formats)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    logfile = logfile or out_dir / "naive.log"
+    records, max_rss, cpu = [], 0, 0.0
+    started = time.perf_counter()
+    with TreeMemory() as memory:
+        for brief in briefs:
+            record = {"id": brief.id, "status": "built", "steps": {}, "outputs": []}
+            for step, argv in naive_steps(brief, out_dir, formats):
+                result = run(argv, cwd=pack_root, env=env, logfile=logfile)
+                record["steps"][step] = result["seconds"]
+                max_rss = max(max_rss, result["max_rss_kb"])
+                cpu += result["cpu_s"]
+                if result["returncode"] != 0:
+                    record["status"], record["failed_step"] = "failed", step
+                    break
+            suffixes = {"html": ".html", "pdf": ".pdf"}
+            record["outputs"] = sorted(
+                p.name for p in (out_dir / f"{brief.id}{s}" for s in [".ipynb", *(suffixes[f] for f in formats)])
+                if p.exists()
+            )
+            records.append(record)
+    wall = time.perf_counter() - started
+    return {
+        "way": "naive",
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "peak_pss_mb": memory.peak_mb,
+        "max_rss_mb": round(max_rss / 1024, 1),
+        "briefs": records,
+        "failed": [r["id"] for r in records if r["status"] == "failed"],
+    }
+
+
+def step_medians(runs: list[dict]) -> dict[str, float]:
+    """Median over runs of the total time per naive step (papermill, html, webpdf)."""
+    from .common import median
+
+    totals: dict[str, list[float]] = {}
+    for r in runs:
+        per: dict[str, float] = {}
+        for brief in r["briefs"]:
+            for step, s in brief["steps"].items():
+                per[step] = per.get(step, 0.0) + s
+        for step, s in per.items():
+            totals.setdefault(step, []).append(s)
+    return {step: median(v) for step, v in totals.items()}
