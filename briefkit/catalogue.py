@@ -17,6 +17,11 @@ parameters, either as separate entries or through ``each:``::
           - {title: "Threat profile: Terrorism", parameters: {threat: terrorism}}
 
 ``id`` and ``title`` may hold ``{name}`` fields filled from the brief's parameters.
+
+``reads: [table, ...]`` declares the data tables a brief reads under names its notebook
+computes (``bk.table(name)``), so that the planner rebuilds it only when one of those (or a
+table named literally) changes; the kernel refuses any other table. Under ``each:``, an
+item's ``reads`` adds to the entry's.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from .errors import CatalogueError, did_you_mean
 
 FORMATS = exporters.names()  # every format there is an exporter for
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-BRIEF_KEYS = {"id", "title", "subtitle", "notebook", "parameters", "formats", "marking", "audience", "each"}
+BRIEF_KEYS = {"id", "title", "subtitle", "notebook", "parameters", "formats", "marking", "audience", "reads", "each"}
 ITEM_KEYS = BRIEF_KEYS - {"each", "notebook"}
 PACK_KEYS = {"title", "publisher", "output", "data", "code", "defaults"}
 DEFAULT_KEYS = {"marking", "formats", "audience"}
@@ -51,6 +56,7 @@ class Brief:
     formats: tuple[str, ...] = exporters.DEFAULT
     marking: str = markings.DEFAULT
     audience: str = ""
+    reads: tuple[str, ...] = ()  # tables read under computed names (pack.yml ``reads:``)
 
     def with_parameters(self, overrides: Mapping[str, Any]) -> "Brief":
         merged = {**self.parameters, **overrides}
@@ -218,6 +224,8 @@ def _expand(entry: Any, number: int, defaults: dict, root: Path, path: Path) -> 
         merged = {key: value for key, value in entry.items() if key != "each"}
         merged.update({key: value for key, value in item.items() if key != "parameters"})
         merged["parameters"] = {**(entry.get("parameters") or {}), **(item.get("parameters") or {})}
+        if "reads" in entry and "reads" in item:
+            merged["reads"] = [*_reads(entry, where), *_reads(item, f"{where}, each item #{k}")]
         out.append(_brief(merged, f"{where}, each item #{k}", defaults, root))
     return out
 
@@ -272,4 +280,16 @@ def _brief(entry: dict, where: str, defaults: dict, root: Path) -> Brief:
         formats=tuple(f for f in FORMATS if f in formats),
         marking=marking,
         audience=str(entry.get("audience", defaults.get("audience", ""))),
+        reads=tuple(dict.fromkeys(_reads(entry, f"{where} ({brief_id})"))),
     )
+
+
+def _reads(entry: dict, where: str) -> list[str]:
+    """The ``reads:`` list of table names (checked against the data package by the engine's check)."""
+    reads = entry.get("reads")
+    if reads is None:
+        return []
+    if not isinstance(reads, list) or not all(isinstance(r, str) and r.strip() for r in reads):
+        raise CatalogueError(f"{where}: reads {reads!r} must be a list of data table names, "
+                             "e.g. reads: [cyber_incidents].")
+    return [r.strip() for r in reads]

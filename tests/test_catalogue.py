@@ -81,6 +81,8 @@ briefs:
         ("briefs:\n  - {id: '{nope}', notebook: notebooks/good.ipynb}\n", "names 'nope'"),
         ("briefs:\n  - {notebook: notebooks/good.ipynb}\n", "'id' is required"),
         ("title: no briefs here\n", "expected a mapping with a 'briefs:' list"),
+        ("briefs:\n  - {id: x, notebook: notebooks/good.ipynb, reads: threats}\n", "must be a list of data table names"),
+        ("briefs:\n  - {id: x, notebook: notebooks/good.ipynb, reads: [threats, 3]}\n", "must be a list of data table names"),
     ],
 )
 def test_bad_catalogues_name_the_problem(tiny_pack, text, message):
@@ -97,3 +99,39 @@ def test_yaml_errors_give_line_and_column(tiny_pack):
 def test_missing_catalogue_says_what_to_do(tmp_path):
     with pytest.raises(CatalogueError, match="No catalogue at .*--pack"):
         catalogue.load(tmp_path / "pack.yml")
+
+
+def test_reads_are_recorded_and_an_items_reads_add_to_its_entrys(tiny_pack):
+    path = write(tiny_pack, """
+briefs:
+  - id: plain
+    notebook: notebooks/good.ipynb
+  - id: good-{region}
+    notebook: notebooks/good.ipynb
+    reads: [regions]
+    each:
+      - {parameters: {region: Pacific}, reads: [pacific_islands, regions]}
+      - {parameters: {region: Europe}}
+""")
+    pack = catalogue.load(path)
+    assert pack.brief("plain").reads == ()
+    assert pack.brief("good-pacific").reads == ("regions", "pacific_islands")
+    assert pack.brief("good-europe").reads == ("regions",)
+
+
+def test_check_refuses_reads_naming_no_table_of_the_data_package(tmp_path):
+    """``reads:`` names are checked against the data package before any kernel starts (exit 2)."""
+    import shutil
+
+    from briefkit.engine import Options, check
+    from conftest import ROOT
+
+    for folder in ("data", "notebooks"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    text = (ROOT / "pack.yml").read_text(encoding="utf-8")
+    assert "reads: [cyber_incidents]" in text
+    path = write(tmp_path, text.replace("reads: [cyber_incidents]", "reads: [cyber_incident]"))
+    pack = catalogue.load(path)
+    with pytest.raises(CatalogueError, match=r"threat-cyber.*'cyber_incident'.*Did you mean 'cyber_incidents'"):
+        check(pack, pack.select(["threat-*"]), Options())
+    assert [b.id for b in check(pack, pack.select(["threat-space"]), Options())] == ["threat-space"]

@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from conftest import run_build
 
 
@@ -67,20 +69,32 @@ def test_bad_edition_date_is_refused(tiny_pack):
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
 
 
-def test_changing_one_table_replans_only_the_briefs_that_read_it(tmp_path):
-    """plan() on a copy of the real pack: after a build, touch one CSV and see which briefs rebuild."""
+def real_pack_copy(dest: Path) -> Path:
     import shutil
 
-    from briefkit import catalogue
-    from briefkit.engine.plan import Options, plan, used_tables
     from conftest import ROOT
 
-    pack_dir = tmp_path / "pack"
-    pack_dir.mkdir()
-    shutil.copy2(ROOT / "pack.yml", pack_dir / "pack.yml")
+    dest.mkdir()
+    shutil.copy2(ROOT / "pack.yml", dest / "pack.yml")
     for folder in ("data", "notebooks", "security_pack"):
-        shutil.copytree(ROOT / folder, pack_dir / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return dest
+
+
+@pytest.mark.parametrize("table", ["active_satellites", "cyber_incidents"])
+def test_changing_one_table_replans_only_the_briefs_that_read_it(tmp_path, table):
+    """plan() on a copy of the real pack: after a build, touch one CSV and see which briefs rebuild.
+
+    The threat profiles read their indicator tables under computed names and declare them in
+    pack.yml (``reads:``), so the planner never falls back to "the whole data package": a
+    threat's indicator table rebuilds that threat and the briefs naming the table literally.
+    """
+    from briefkit import catalogue
+    from briefkit.engine.plan import Options, plan, scan_tables, tables_read
+
+    pack_dir = real_pack_copy(tmp_path / "pack")
     pack = catalogue.load(pack_dir / "pack.yml")
+    assert all(tables_read(b) is not None for b in pack.briefs), "a brief depends on the whole data package"
     out, planned, _ = plan(pack, Options())
     # Pretend the pack was built: a manifest with these hashes and the outputs present.
     out.mkdir()
@@ -92,13 +106,36 @@ def test_changing_one_table_replans_only_the_briefs_that_read_it(tmp_path):
     (out / "manifest.json").write_text(json.dumps({"briefs": records}))
     assert all(reason == "" for _, _, reason in plan(pack, Options())[1])
 
-    csv = pack_dir / "data" / "active_satellites.csv"
+    csv = pack_dir / "data" / f"{table}.csv"
     csv.write_text(csv.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     rebuilt = {b.id for b, _, reason in plan(pack, Options())[1] if reason == "inputs changed"}
-    readers = {b.id for b in pack.briefs
-               if (tables := used_tables(b.notebook)) is None or "active_satellites" in tables}
-    assert rebuilt == readers
+    literal = {b.id for b in pack.briefs if table in scan_tables(b.notebook)[0]}
+    declared = {b.id for b in pack.briefs if table in b.reads}
+    assert rebuilt == literal | declared
     assert 0 < len(rebuilt) < len(pack.briefs), rebuilt
+    if table == "cyber_incidents":
+        assert declared == {"threat-cyber"}
+        assert not {"threat-terrorism", "threat-wmd", "threat-people-smuggling", "threat-space"} & rebuilt
+
+
+def test_a_brief_cannot_read_a_table_it_did_not_declare(tmp_path):
+    """The kernel enforces ``reads:``: a threat profile whose declaration leaves out its indicator
+    table fails, naming the table and what to add, rather than being silently under-rebuilt."""
+    pack_dir = real_pack_copy(tmp_path / "pack")
+    yml = pack_dir / "pack.yml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace("reads: [cyber_incidents]", "reads: [active_satellites]"),
+                   encoding="utf-8")
+    result = run_build(pack_dir, "--only", "threat-cyber", "--format", "html")
+    assert result.returncode == 1
+    assert ("may not read table 'cyber_incidents': add 'cyber_incidents' to the brief's reads: list in pack.yml"
+            in result.stderr)
+
+
+def test_kernel_settings_read_the_declared_tables():
+    from briefkit import config
+
+    assert config.kernel_settings({}).reads is None
+    assert config.kernel_settings({"BRIEFKIT_READS": "threats, cyber_incidents,"}).reads == {"threats", "cyber_incidents"}
 
 
 def test_a_killed_build_leaves_only_complete_files(tiny_pack):

@@ -135,6 +135,10 @@ def check(pack: Pack, briefs, opts: Options) -> list[Brief]:
         from .. import data
 
         data.validate(pack.root)  # also writes the validated-data cache the kernels read
+    if any(b.reads for b in resolved):  # pack.yml's reads: name tables of the data package
+        from .plan import check_reads
+
+        check_reads(resolved, data.load(pack.root).names if pack.data.exists() else ())
     return resolved
 
 

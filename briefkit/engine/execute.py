@@ -134,14 +134,21 @@ def execute(brief: Brief, output: Path, kernels: Kernels | None = None, cell_tim
     executed notebook, with papermill's error banner, is left at ``output`` for the analyst
     (``shown_as`` is the path the error message names, when the build moves it there).
     The kernel's environment is ``kernels.env`` plus ``BRIEFKIT_MARKING``, the brief's
-    marking, which the kernel-side data API enforces as the ceiling.
+    marking, which the kernel-side data API enforces as the ceiling, and for a brief that
+    declares ``reads:`` ``BRIEFKIT_READS``, the only tables it may read (``plan.kernel_reads``).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from .plan import kernel_reads
+
     kernels = kernels or Kernels()
     output.parent.mkdir(parents=True, exist_ok=True)
     env = {**(kernels.env if kernels.env is not None else os.environ), "BRIEFKIT_MARKING": brief.marking}
+    env.pop("BRIEFKIT_READS", None)
+    reads = kernel_reads(brief)
+    if reads is not None:  # the tables the planner hashed for it: the kernel refuses any other
+        env["BRIEFKIT_READS"] = ",".join(sorted(reads))
     manager = kernel_manager_class(kernels, log_path or output.with_suffix(".kernel.log"), env)
     shown_as = shown_as or str(output)
     try:

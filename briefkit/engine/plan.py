@@ -3,7 +3,10 @@
 Cheap on purpose (standard library and the catalogue only): a no-op build runs this and
 stops. A brief's inputs are its notebook, this run's parameters and marking, the engine and
 content code, and the data tables it reads — found by scanning the notebook for
-``bk.table("literal")`` calls (a computed name means the whole data package).
+``bk.table("literal")`` calls. A notebook that also computes names (``bk.table(name)``) reads
+the whole data package, unless its brief declares them in pack.yml (``reads: [table, ...]``):
+then the literal names and the declared ones (:func:`tables_read`), which the kernel enforces
+(:func:`kernel_reads`, passed to it as ``BRIEFKIT_READS``).
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def plan(pack: Pack, opts: Options, out: Path | None = None, warn: bool = False)
         overrides = [o for o in opts.overrides if _matches(brief.id, o[0])]
         formats = tuple(f for f in exporters.names() if f in (opts.formats or brief.formats))
         marking = effective_marking(brief, overrides)
-        tables = used_tables(brief.notebook) if pack.data.exists() else set()
+        tables = tables_read(brief, memo) if pack.data.exists() else set()
         files = [brief.notebook, *engine, *data_files(pack.root, tables, pack.data)]
         extra = {
             "brief": {k: v for k, v in brief.__dict__.items() if k not in ("notebook", "parameters", "marking")},
@@ -153,15 +156,16 @@ def _reason(before: dict, digest: str, formats: tuple[str, ...], out: Path, name
     return ""
 
 
-def _files(paths: Iterable[Path]) -> list[Path]:
+def _files(paths: Iterable[Path], memo: dict) -> list[Path]:
     out = []
     for path in paths:
-        if path.is_dir():
-            out.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and "__pycache__" not in p.parts
-            )
-        elif path.is_file():
-            out.append(path)
+        key = ("files", path)
+        if key not in memo:  # a folder (the engine, the content code) is listed once per build
+            if path.is_dir():
+                memo[key] = [p for p in sorted(path.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+            else:
+                memo[key] = [path] if path.is_file() else []
+        out.extend(memo[key])
     return out
 
 
@@ -174,14 +178,15 @@ def file_digest(paths: Iterable[Path], root: Path, extra: Any = None, memo: dict
     memo = {} if memo is None else memo
     root = root.resolve()
     h = hashlib.sha256()
-    for path in _files(paths):
-        try:
-            name = path.resolve().relative_to(root).as_posix()
-        except ValueError:
-            name = path.name
-        if path not in memo:
-            memo[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-        h.update(f"{name}\0{memo[path]}\0".encode())
+    for path in _files(paths, memo):
+        if path not in memo:  # (relative name, content hash), once per file per build
+            try:
+                name = path.resolve().relative_to(root).as_posix()
+            except ValueError:
+                name = path.name
+            memo[path] = (name, hashlib.sha256(path.read_bytes()).hexdigest())
+        name, digest = memo[path]
+        h.update(f"{name}\0{digest}\0".encode())
     h.update(json.dumps(extra, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
@@ -198,10 +203,11 @@ def data_files(root: Path, tables: set[str] | None, descriptor: Path) -> list[Pa
     return files
 
 
-def used_tables(notebook_path) -> set[str] | None:
-    """Table names a notebook asks for; None if any ``table(...)`` call uses a non-literal name."""
+def scan_tables(notebook_path) -> tuple[set[str], bool]:
+    """(table names a notebook asks for literally, whether any ``table(...)`` call computes its name)."""
     nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
     names: set[str] = set()
+    computed = False
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
@@ -211,6 +217,50 @@ def used_tables(notebook_path) -> set[str] | None:
             literal = re.match(r"\s*(?:name\s*=\s*)?(['\"])([^'\"\\]+)\1\s*[,)]",
                                source[call.end():])
             if literal is None:
-                return None
-            names.add(literal.group(2))
-    return names
+                computed = True
+            else:
+                names.add(literal.group(2))
+    return names, computed
+
+
+def used_tables(notebook_path) -> set[str] | None:
+    """Table names a notebook asks for; None if any ``table(...)`` call uses a non-literal name."""
+    names, computed = scan_tables(notebook_path)
+    return None if computed else names
+
+
+def tables_read(brief: Brief, memo: dict | None = None) -> set[str] | None:
+    """The tables a brief depends on: its notebook's literal names, plus its declared ``reads:``
+    when the notebook computes names; None (the whole package) if it computes names and
+    declares nothing."""
+    memo = {} if memo is None else memo
+    key = ("scan", brief.notebook)
+    if key not in memo:
+        memo[key] = scan_tables(brief.notebook)
+    names, computed = memo[key]
+    if not computed:
+        return set(names)
+    if not brief.reads:
+        return None
+    return set(names) | set(brief.reads)
+
+
+def kernel_reads(brief: Brief) -> set[str] | None:
+    """The tables the kernel may hand out for ``brief``: :func:`tables_read` when its notebook
+    computes names and it declares ``reads:`` (so the declaration cannot lie), else None (no
+    restriction: every name is literal and already known to the planner, or it reads everything)."""
+    names, computed = scan_tables(brief.notebook)
+    return set(names) | set(brief.reads) if computed and brief.reads else None
+
+
+def check_reads(briefs: Iterable[Brief], tables: Iterable[str]) -> None:
+    """Raise :class:`CatalogueError` if a brief's ``reads:`` names a table the data package lacks."""
+    from ..errors import CatalogueError, did_you_mean
+
+    known = set(tables)
+    for brief in briefs:
+        for name in brief.reads:
+            if name not in known:
+                raise CatalogueError(
+                    f"Brief '{brief.id}': reads: names {name!r}, which is not a table of the data package."
+                    f"{did_you_mean(name, known)} Tables: {', '.join(sorted(known))}.")

@@ -9,6 +9,11 @@ ceiling: ``table(name, marking=X)`` with X above it raises :class:`BriefkitError
 X narrows. Without it (an analyst in JupyterLab) ``marking`` is used as given. This is the only
 public way to rows; each call is recorded for the brief's Sources section
 (:data:`briefkit.nb.sources.USED`).
+
+**Declared reads.** For a brief whose notebook computes table names and that declares them in
+pack.yml (``reads: [...]``), the engine also sets ``BRIEFKIT_READS``: the tables the planner
+hashed for it. ``table()`` then refuses any other table, so a declaration cannot lie (a brief
+reading an undeclared table would not be rebuilt when that table changes).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from briefkit.nb.sources import USED
 __all__ = ["ceiling", "table", "table_info"]
 
 CEILING_ENV = "BRIEFKIT_MARKING"  # named in messages; read only by briefkit.config
+READS_ENV = "BRIEFKIT_READS"
 
 
 def table(name: str, marking: str = markings.DEFAULT, columns=None):
@@ -32,6 +38,7 @@ def table(name: str, marking: str = markings.DEFAULT, columns=None):
     """
     pkg = load()
     _known(pkg, name)
+    _declared(name)
     rows, withheld = pkg._rows(name, ceiling(marking, name), columns)
     USED.record(name, pkg.resources[name], len(rows), withheld)  # the latest call describes the brief
     return rows
@@ -73,6 +80,15 @@ def ceiling(marking: str = markings.DEFAULT, name: str | None = None) -> str:
             f"{brief} may appear in it. Pass marking=marking (the brief's own marking) or a lower "
             f"one; if the brief really needs {asked} rows, set its marking to {asked} in pack.yml.")
     return asked
+
+
+def _declared(name: str) -> None:
+    allowed = config.kernel_settings().reads
+    if allowed is not None and name not in allowed:
+        raise BriefkitError(
+            f"This brief may not read table {name!r}: add {name!r} to the brief's reads: list in "
+            f"pack.yml. Its notebook computes table names, so the build rebuilds it only when a table it "
+            f"names literally or declares there changes ({READS_ENV}: {', '.join(sorted(allowed)) or 'none'}).")
 
 
 def _known(pkg, name: str) -> None:
