@@ -93,12 +93,16 @@ def _start(pack: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
     )
 
 
-def _slow_notebook(pack: Path) -> None:
-    """Make the good brief's filler cell sleep, so a build is caught mid-brief."""
+def _slow_notebook(pack: Path) -> Path:
+    """Make the good brief's filler cell sleep, so a build is caught mid-brief; returns the file
+    the cell touches when it starts (a kernel forked from the zygote shows the zygote's
+    environment in /proc, so a file is the sure sign that a cell is running)."""
+    started = pack / "cell-started"
     nb_path = pack / "notebooks" / "good.ipynb"
     nb = json.loads(nb_path.read_text())
-    nb["cells"][4]["source"] = "import time\ntime.sleep(60)\n"
+    nb["cells"][4]["source"] = f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(60)\n"
     nb_path.write_text(json.dumps(nb))
+    return started
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
@@ -106,13 +110,13 @@ def test_interrupt_stops_promptly_and_leaves_no_files_or_processes(tiny_pack, si
     assert run_build(tiny_pack, "--only", "good-*", *HTML).returncode == 0
     out = tiny_pack / "briefs"
     before = files(out)
-    _slow_notebook(tiny_pack)
+    started = _slow_notebook(tiny_pack)
     proc = _start(tiny_pack, "--only", "good-*", *HTML, "--force", "--jobs", "1")
     deadline = time.monotonic() + 60
-    while not survivors("BRIEFKIT_MARKING=UNCLASSIFIED") and not survivors("BRIEFKIT_MARKING=IN-CONFIDENCE"):
+    while not started.exists():
         assert time.monotonic() < deadline, "no kernel started"
         time.sleep(0.2)
-    time.sleep(1.0)  # the kernel is in the sleeping cell; the other brief is queued
+    time.sleep(0.5)  # the kernel is in the sleeping cell; the other brief is queued
     sent = time.monotonic()
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=30)
@@ -120,6 +124,7 @@ def test_interrupt_stops_promptly_and_leaves_no_files_or_processes(tiny_pack, si
     assert proc.returncode == code, stderr
     assert took < 15, f"stopping took {took:.1f}s"
     assert "interrupted" in stderr and "Traceback" not in stderr
+    started.unlink()
     assert files(out) == {k: v for k, v in before.items()}  # every earlier output as it was
     assert not (out / ".staging").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]
