@@ -145,8 +145,8 @@ class _Writer:
             classes = set(child.get("class") or [])
             if name in ("h1", "h2", "h3", "h4"):
                 self.doc.add_heading(_text(child), level=min(int(name[1]) + (0 if name != "h1" else 1), 4))
-            elif name == "p":
-                self._rich(self.doc.add_paragraph(), child)
+            elif name == "p":  # a table's or figure's source line reads as a caption
+                self._rich(self.doc.add_paragraph(style="Caption" if "bk-source" in classes else None), child)
             elif name in ("ul", "ol"):
                 style = "List Bullet" if name == "ul" else "List Number"
                 for li in child.find_all("li", recursive=False):
@@ -205,9 +205,6 @@ class _Writer:
         for i, row in enumerate(rows, start=1):
             for j, text in enumerate(row[:width]):
                 table.rows[i].cells[j].text = text
-        source = node.find_next_sibling("p", class_="bk-source")
-        if source is not None:
-            self._para(_text(source), style="Caption")
 
     def _figure(self, node) -> None:
         from docx.shared import Mm
