@@ -116,7 +116,8 @@ class _Writer:
             self._definitions(meta)
 
     def provenance(self, footer) -> None:
-        self.doc.add_heading("Provenance", level=2)
+        heading = footer.find("h2")
+        self.doc.add_heading(_text(heading) if heading is not None else "Provenance", level=2)
         for row in footer.select("dl > div"):
             dt, dd = row.find("dt"), row.find("dd")
             if dt is None or dd is None:
