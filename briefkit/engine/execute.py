@@ -144,7 +144,10 @@ def execute(brief: Brief, output: Path, kernels: Kernels | None = None, cell_tim
 
     kernels = kernels or Kernels()
     output.parent.mkdir(parents=True, exist_ok=True)
-    env = {**(kernels.env if kernels.env is not None else os.environ), "BRIEFKIT_MARKING": brief.marking}
+    from .. import config
+
+    base = kernels.env if kernels.env is not None else config.settings().environ
+    env = {**base, "BRIEFKIT_MARKING": brief.marking}
     env.pop("BRIEFKIT_READS", None)
     reads = kernel_reads(brief)
     if reads is not None:  # the tables the planner hashed for it: the kernel refuses any other

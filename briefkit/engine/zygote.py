@@ -166,7 +166,11 @@ class Zygote:
     """Start and stop a zygote; ``spawn`` asks it for a kernel process."""
 
     def __init__(self, env: dict | None = None) -> None:
-        self.env = dict(os.environ if env is None else env)
+        if env is None:
+            from .. import config
+
+            env = config.settings().environ
+        self.env = dict(env)
         self.folder = Path(tempfile.mkdtemp(prefix="bk-zygote-"))
         self.sock = str(self.folder / "z.sock")
         self.proc: subprocess.Popen | None = None
