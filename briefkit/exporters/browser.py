@@ -113,7 +113,8 @@ class Browser:
             self._loop = self._thread = None
 
     def pdf(self, html_path: Path, pdf_path: Path) -> None:
-        """Print ``html_path`` to ``pdf_path`` (A4; margins and marking from the page's CSS).
+        """Print ``html_path`` to ``pdf_path`` (A4; margins and marking from the page's CSS),
+        tagged for screen readers and with an outline (bookmarks) from its headings.
 
         Safe to call from any thread; blocks until the PDF is written.
         """
@@ -190,7 +191,9 @@ class Browser:
         async with self._slots:
             context, page = await self._open(html_path)
             try:
-                await page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4")
+                # tagged: a structure tree for screen readers; outline: bookmarks from the headings.
+                await page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4",
+                               tagged=True, outline=True)
             finally:
                 await context.close()
 

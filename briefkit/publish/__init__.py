@@ -1,7 +1,10 @@
 """Publishing: what the build leaves for readers and scripts in the output folder.
 
 ``manifest.py`` (the records), ``index.py`` (the landing page), ``editions.py`` (dated,
-frozen copies). Nothing here imports the engine: the build calls in, never the other way.
+frozen copies), ``sets.py`` (one release set per marking), ``combined.py`` (a set's one PDF),
+``changes.py`` (snapshots and what changed since the last edition), ``summary.py`` (a brief's
+key points and bottom line). Nothing here imports the engine: the build calls in, never the
+other way.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from .editions import publish_edition as _publish_edition
 from .index import index_html
 from .manifest import MANIFEST, read_manifest
 
-__all__ = ["MANIFEST", "index_html", "publish_edition", "read_manifest", "records", "write"]
+__all__ = ["MANIFEST", "index_html", "publish_edition", "read_manifest", "records", "release", "write"]
 
 
 def records(pack: Pack, out: Path, results, previous: dict, commit: str) -> list[dict]:
@@ -64,6 +67,9 @@ def records(pack: Pack, out: Path, results, previous: dict, commit: str) -> list
                 "as_of": r.as_of if not failed else before.get("as_of", ""),
                 "commit": commit,
             }
+            summary = getattr(r, "summary", None) or {}
+            for key in ("key_points", "bottom_line", "figures"):
+                record[key] = before.get(key) if failed else summary.get(key)
             if failed:
                 record["error"] = r.error
                 record["executed_notebook"] = f"_build/{name}.ipynb"
@@ -73,7 +79,18 @@ def records(pack: Pack, out: Path, results, previous: dict, commit: str) -> list
 
 
 
-def write(pack: Pack, out: Path, staging: Path, records: list[dict], index: bool) -> None:
+def release(pack: Pack, out: Path, staging: Path, records: list[dict], printer=None, edition: str = "",
+            built_at: str = "", refresh: bool = True) -> tuple[list[dict], dict]:
+    """Write the release sets (``sets.py``); return the manifest's ``packs`` and this build's
+    snapshot (for the edition). ``printer(html, pdf)``: the build's browser, or None for no PDFs."""
+    from .sets import publish_sets
+
+    previous = {p["marking"]: p for p in read_manifest(out).get("packs", [])}
+    return publish_sets(pack, out, staging, records, printer=printer, edition=edition, built_at=built_at,
+                        previous=previous, refresh=refresh)
+
+
+def write(pack: Pack, out: Path, staging: Path, records: list[dict], index: bool, packs: list[dict] = ()) -> None:
     """Write ``manifest.json`` (always) and ``index.html`` (when anything was built, or missing).
 
     Raises OSError (a full disk) with the previous files kept."""
@@ -82,15 +99,19 @@ def write(pack: Pack, out: Path, staging: Path, records: list[dict], index: bool
         "engine_version": __version__,
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "briefs": records,
+        "packs": list(packs),
     }
     files.atomic_write(out / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n", staging)
     if index or not (out / "index.html").exists():
-        files.atomic_write(out / "index.html", index_html(pack, records, list_editions(out)), staging)
+        files.atomic_write(out / "index.html", index_html(pack, records, list_editions(out), sets=packs), staging)
 
 
-def publish_edition(pack: Pack, out: Path, records: list[dict], date: str, staging: Path) -> Path:
-    """``out/editions/<date>`` as a frozen copy, ``latest`` pointing at it, and the index listing it."""
+def publish_edition(pack: Pack, out: Path, records: list[dict], date: str, staging: Path,
+                    packs: list[dict] = (), snapshot: dict | None = None) -> Path:
+    """``out/editions/<date>`` as a frozen copy (with its release sets and the snapshot the next
+    edition is compared with), ``latest`` pointing at it, and the index listing it."""
     folder = _publish_edition(pack, out, records, date,
-                              lambda recs, edition: index_html(pack, recs, edition=edition), staging)
-    files.atomic_write(out / "index.html", index_html(pack, records, list_editions(out)), staging)
+                              lambda recs, edition: index_html(pack, recs, edition=edition, sets=packs), staging,
+                              packs=packs, snapshot=snapshot)
+    files.atomic_write(out / "index.html", index_html(pack, records, list_editions(out), sets=packs), staging)
     return folder

@@ -27,10 +27,13 @@ from .manifest import MANIFEST
 HIDDEN = ".v-"
 
 
-def publish_edition(pack: Pack, out: Path, records: list[dict], date: str, index_html, staging: Path) -> Path:
+def publish_edition(pack: Pack, out: Path, records: list[dict], date: str, index_html, staging: Path,
+                    packs: list[dict] = (), snapshot: dict | None = None) -> Path:
     """Publish the current outputs as ``out/editions/<date>`` (replacing that day's edition whole).
 
-    ``index_html(records, edition=date)`` renders the edition's own index page.
+    ``index_html(records, edition=date)`` renders the edition's own index page. ``packs``: the
+    release sets, whose folders are copied too; ``snapshot``: what the edition said, kept as
+    ``snapshot.json.gz`` for the next edition's "changes since".
     """
     editions = out / "editions"
     editions.mkdir(parents=True, exist_ok=True)
@@ -44,7 +47,19 @@ def publish_edition(pack: Pack, out: Path, records: list[dict], date: str, index
                 if source.is_file():
                     _link_or_copy(source, work / name)
             kept.append(record)
-        manifest = {"pack": pack.title, "edition": date, "briefs": kept}
+        for record in packs:
+            name = str(record.get("index", "")).partition("/")[0]
+            source = out / name
+            if name and not name.startswith(".") and source.is_dir() and not source.is_symlink():
+                (work / name).mkdir()
+                for entry in source.iterdir():
+                    if entry.is_file() and not entry.is_symlink():
+                        _link_or_copy(entry, work / name / entry.name)
+        if snapshot:
+            from .changes import write_snapshot
+
+            write_snapshot(work, {**snapshot, "date": date})
+        manifest = {"pack": pack.title, "edition": date, "briefs": kept, "packs": list(packs)}
         files.atomic_write(work / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n", staging)
         files.atomic_write(work / "index.html", index_html(kept, edition=date), staging)
         os.chmod(work, 0o755)

@@ -50,7 +50,22 @@ def read_manifest(folder: Path, warn: bool = False) -> dict[str, Any]:
             log.warning("%s: brief %r: dropped output entries that are not plain file names in the "
                         "folder.", path, clean["id"])
         records.append(clean)
-    return {**data, "briefs": records}
+    return {**data, "briefs": records, "packs": [p for p in data.get("packs") or [] if _clean_pack(p)]}
+
+
+def _clean_pack(record: Any) -> bool:
+    """A release set's record is kept only if its paths are the ones the engine makes from its
+    marking (``unclassified/index.html``), so a crafted manifest cannot put a link in an index."""
+    from ..catalogue import slug
+    from ..markings import ORDER
+
+    if not isinstance(record, dict) or record.get("marking") not in ORDER:
+        return False
+    name = slug(record["marking"])
+    return (record.get("index") == f"{name}/index.html"
+            and record.get("pdf") in (None, f"{name}/pack-{name}.pdf")
+            and record.get("changes") in (None, f"{name}/changes.json")
+            and isinstance(record.get("briefs"), list) and all(isinstance(b, str) for b in record["briefs"]))
 
 
 def _clean_record(record: Any) -> dict | None:

@@ -1,0 +1,174 @@
+"""The combined PDF of a release set: the pack as one document.
+
+Cover (title, marking, edition, issue date, issuing division, contact officer, approver), "at a
+glance" (each brief's bottom line and the headline changes), contents with page numbers and
+links, "Changes since <date>", then every brief from its own HTML, each on a new page with its
+title block. One HTML document printed once by the build's browser, so the PDF is tagged for
+screen readers, its outline (bookmarks) comes from the headings (one entry per brief, its
+sections beneath), "Page X of Y" runs across the whole pack, the marking is at the top and
+bottom of every page (CSS margin boxes), and each brief's pages carry its title as a running
+header (a CSS named page per brief).
+
+Chromium cannot put page numbers in a table of contents (no ``target-counter``), so they are
+predicted: each brief takes as many pages as its own PDF (same page size, margins and CSS),
+after as many front pages as the set had last time. The printed outline is then read back;
+if a number was wrong the page is printed again with the right ones.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+from .. import files
+from ..catalogue import Pack
+from .index import TEMPLATES, human_date
+
+MAIN = re.compile(r"<main>(.*)</main>", re.S)
+STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+ID_ATTR = re.compile(r'(\sid=")([^"]+)(")')
+CHANGES = "#changes"  # the "Changes since" page among the contents' entries
+ID_REF = re.compile(r'((?:href|xlink:href)="#|url\(#)([^")]+)')
+
+
+def css_string(text: str) -> str:
+    """``text`` made safe inside a double-quoted CSS string in a <style> element."""
+    return "".join(ch if ch.isalnum() or ch in " .,:;-_()'!?&/+" else f"\\{ord(ch):X} " for ch in str(text))
+
+
+def brief_body(html: str, prefix: str) -> str:
+    """The inside of a brief's ``<main>`` (title block, body, provenance), its ids prefixed so
+    that no two briefs of the pack share one."""
+    found = MAIN.search(html)
+    body = found.group(1) if found else ""
+    body = ID_ATTR.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}{m.group(3)}", body)
+    return ID_REF.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", body)
+
+
+def head_styles(html: str) -> str:
+    """The style sheets in a brief's <head> (the house CSS; the pack's own @page rules follow
+    and override the brief's)."""
+    return "\n".join(STYLE.findall(html.split("<body", 1)[0]))
+
+
+def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, built_at: str,
+              starts: dict[str, int] | None) -> tuple[str, list[dict]]:
+    """The set's combined HTML, and its briefs (id, title, bottom line, body) in order."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from markupsafe import Markup
+
+    from . import changes as ch
+    from .sets import issued_text
+
+    briefs, styles = [], ""
+    for n, r in enumerate(rset.records, start=1):
+        name = (r.get("outputs") or {}).get("html")
+        if not name or not (out / name).is_file():
+            continue
+        text = (out / name).read_text(encoding="utf-8")
+        styles = styles or head_styles(text)
+        briefs.append({"id": r["id"], "n": n, "title": r.get("title", r["id"]), "title_css": css_string(r.get("title", r["id"])),
+                       "bottom_line": r.get("bottom_line"), "marking": r.get("marking"),
+                       "page": (starts or {}).get(r["id"], 0),
+                       # the brief's own HTML, written and scanned by the build: engine markup
+                       "body": Markup(brief_body(text, f"b{n}-"))})
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+    label, issued = issued_text(edition, built_at)
+    page = env.get_template("pack.html.j2").render(
+        pack=pack, marking=rset.marking, marking_css=css_string(rset.marking), title_css=css_string(pack.title),
+        briefs=briefs, changes=changes, headlines=ch.headlines(changes), human_date=human_date,
+        edition_label=label, issued=issued, styles=Markup(styles.replace("</", "<\\/")),
+        css=Markup((TEMPLATES / "pack.css").read_text(encoding="utf-8")), key_text=ch.key_text,
+        shown_rows=ch.SHOWN_ROWS, dict_of=lambda row, key: {k: row.get(k, "") for k in key},
+        changes_page=(starts or {}).get(CHANGES, 0),
+    )
+    entries = ([{"id": CHANGES, "title": f"Changes since {human_date(changes['since'])}",
+                 "page": (starts or {}).get(CHANGES, 0)}] if changes else []) + briefs
+    return page, entries
+
+
+def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, changes: dict | None, dest: Path,
+               edition: str = "", built_at: str = "", front_guess: int | None = None) -> int:
+    """Print the set's combined PDF to ``dest``; return its number of front pages."""
+    from ..exporters.pdf import info, set_info, when
+
+    front = front_guess or (4 if changes else 3)
+    starts = _predict(out, rset, front)
+    html_path = files.temp_path(dest.with_suffix(".html"), staging)
+    pdf_path = files.temp_path(dest, staging)
+    try:
+        for _ in range(3):
+            page, entries = pack_html(pack, out, rset, changes, edition, built_at, starts)
+            html_path.write_text(page, encoding="utf-8")
+            printer(html_path, pdf_path)
+            actual = _starts(pdf_path, entries)
+            if actual == {e["id"]: e["page"] for e in entries} or not actual:
+                break
+            starts = actual
+        briefs = [e for e in entries if e["id"] != CHANGES]
+        first = min((actual.get(b["id"], front + 1) for b in briefs), default=front + 1)
+        set_info(pdf_path, info(
+            title=f"{pack.title} \u2014 {rset.marking}",
+            subject=f"{rset.marking}: {pack.title}, {len(briefs)} brief{'s' if len(briefs) != 1 else ''} at or below {rset.marking}",
+            author=pack.issuing_division or pack.title,
+            keywords=[rset.marking, pack.title, "briefing pack", *[b["title"] for b in briefs]],
+        ), when(edition) or when(built_at))
+        import os
+
+        os.replace(pdf_path, dest)
+    finally:
+        html_path.unlink(missing_ok=True)
+        pdf_path.unlink(missing_ok=True)
+    return first - 1
+
+
+def _predict(out: Path, rset, front: int) -> dict[str, int]:
+    """Where each brief will start: after the front pages and the briefs before it, each as
+    long as its own PDF (one page when it has none)."""
+    starts, page = ({CHANGES: front}, front + 1) if rset and front else ({}, front + 1)
+    for r in rset.records:
+        outputs = r.get("outputs") or {}
+        if not outputs.get("html"):
+            continue
+        starts[r["id"]] = page
+        pages = 1
+        if outputs.get("pdf") and (out / outputs["pdf"]).is_file():
+            pages = page_count(out / outputs["pdf"])
+        page += pages
+    return starts
+
+
+PAGES = re.compile(rb"/Type\s*/Pages\s*/Count\s+(\d+)")
+
+
+def page_count(pdf: Path) -> int:
+    """Pages of a PDF the browser printed: its page tree's root count (a PDF library takes 50 ms
+    a file to say the same); 1 when it cannot be read."""
+    try:
+        counts = [int(n) for n in PAGES.findall(pdf.read_bytes())]
+        if counts:
+            return max(counts)
+        from pypdf import PdfReader
+
+        return len(PdfReader(pdf).pages)
+    except Exception:
+        return 1
+
+
+def _starts(pdf: Path, briefs: list[dict]) -> dict[str, int]:
+    """The page (from 1) each brief starts on in the printed PDF, from its outline."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    tops = [item for item in reader.outline if not isinstance(item, list)]
+    found, i = {}, 0
+    for brief in briefs:
+        wanted = " ".join(brief["title"].split())
+        while i < len(tops) and " ".join(str(tops[i].title).split()) != wanted:
+            i += 1
+        if i == len(tops):
+            return {}
+        found[brief["id"]] = reader.get_destination_page_number(tops[i]) + 1
+        i += 1
+    return found
