@@ -95,7 +95,7 @@ class BriefingExporter(HTMLExporter):
     def _default_preprocessors_default(self):
         # Ours first, as the cells a reader never sees must go before nbconvert's own steps
         # (which, for example, merge adjacent output streams).
-        stock = HTMLExporter.class_traits()["default_preprocessors"].default_args[0]
+        stock = HTMLExporter.class_traits()["default_preprocessors"].default()
         return [RemoveForReaders, ReaderOnly, *stock]
 
     def from_notebook_node(self, nb, resources=None, **kw):
