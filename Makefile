@@ -32,8 +32,13 @@ check: $(STAMP)
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
+# Lab at the pack's root (pack.yml, data/, notebooks/ and briefs/_build/ all in view), with the
+# pack's kernel (installed into the venv by the set-up). Outside a build no BRIEFKIT_MARKING is
+# set, so notebooks show the house style and the marking banner (briefkit/nb/lab.py).
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.ip=127.0.0.1 \
+	  --ServerApp.default_url=/lab/tree/notebooks $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  $(LAB_ARGS)
 
 bench: $(STAMP) chromium
 	$(BIN)/python bench/bench_build.py
