@@ -74,6 +74,9 @@ def kernel_env(pack_root: Path, extra: dict[str, str] | None = None) -> dict[str
     env = {**os.environ, "BRIEFKIT_PACK": str(pack_root), "PYTHONPATH": os.pathsep.join(paths + existing)}
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     env.pop("PLAYWRIGHT_BROWSERS_PATH", None)
+    # Measure as a user's machine runs: with compiled bytecode cached (some sandboxes and CI
+    # set this, and every interpreter then compiles briefkit, the pack's code and all).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra or {})
     return env
 
@@ -104,16 +107,21 @@ def load_average() -> str:
 
 # ----------------------------------------------------------------------------- measuring
 class TreeMemory:
-    """Peak memory of every descendant of this process, sampled from /proc (stdlib only).
+    """Peak memory and CPU time of every descendant of this process, sampled from /proc.
 
-    Sums each process's proportional set size (``Pss`` in ``smaps_rollup``; ``VmRSS`` where
-    that is missing): kernels forked from the zygote share pages, so plain RSS would count
-    them twice. A sampler misses peaks shorter than its interval: treat as approximate.
+    Memory: the sum of each process's proportional set size (``Pss`` in ``smaps_rollup``;
+    ``VmRSS`` where that is missing), every ``interval`` seconds: kernels forked from the
+    zygote share pages, so plain RSS would count them twice. CPU: each process's own user +
+    system time as last seen, every ``cpu_interval`` seconds (cheap: one ``stat`` read), so
+    that processes nobody waits for (Chromium's, which ``os.wait4`` misses) count too. A
+    sampler misses what happens between its samples: treat both as approximate.
     """
 
-    def __init__(self, interval: float = 0.5):
+    def __init__(self, interval: float = 0.5, cpu_interval: float = 0.1):
         self.interval = interval
+        self.cpu_interval = cpu_interval
         self.peak_kb = 0
+        self._cpu: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds last seen
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
 
@@ -129,19 +137,34 @@ class TreeMemory:
     def peak_mb(self) -> float:
         return round(self.peak_kb / 1024, 1)
 
+    @property
+    def cpu_s(self) -> float:
+        return round(sum(self._cpu.values()), 3)
+
     def _run(self) -> None:
         me = os.getpid()
+        next_memory = 0.0
         while not self._stop.is_set():
-            try:
-                total = sum(_pss_kb(pid) for pid in _descendants(me))
-            except OSError:
-                total = 0
-            self.peak_kb = max(self.peak_kb, total)
-            self._stop.wait(self.interval)
+            stats = _descendants(me)
+            for pid, (start, cpu) in stats.items():
+                self._cpu[(pid, start)] = cpu
+            if time.monotonic() >= next_memory:
+                try:
+                    total = sum(_pss_kb(pid) for pid in stats)
+                except OSError:
+                    total = 0
+                self.peak_kb = max(self.peak_kb, total)
+                next_memory = time.monotonic() + self.interval
+            self._stop.wait(self.cpu_interval)
 
 
-def _descendants(root: int) -> list[int]:
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _descendants(root: int) -> dict[int, tuple[int, float]]:
+    """pid -> (start time, own user + system CPU seconds) of every descendant of ``root``."""
     children: dict[int, list[int]] = {}
+    info: dict[int, tuple[int, float]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -150,12 +173,14 @@ def _descendants(root: int) -> list[int]:
                 stat = fh.read()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], list(children.get(root, []))
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        info[pid] = (int(fields[19]), (int(fields[11]) + int(fields[12])) / TICKS)
+    out, todo = {}, list(children.get(root, []))
     while todo:
         pid = todo.pop()
-        out.append(pid)
+        out[pid] = info[pid]
         todo.extend(children.get(pid, []))
     return out
 
@@ -176,8 +201,9 @@ def run(argv: list, *, cwd: Path, env: dict[str, str], logfile: Path) -> dict[st
     """Run a command to completion; output goes to ``logfile``.
 
     Returns its exit code, wall time, CPU time (user + system of the process and every
-    descendant it or they waited for: kernels reaped by the zygote, Chromium by Playwright)
-    and max RSS (its tree's largest process), all from ``os.wait4``.
+    descendant it or they waited for: kernels reaped by the zygote; not Chromium's processes,
+    which nobody waits for: see :class:`TreeMemory`) and max RSS (its tree's largest process),
+    all from ``os.wait4``.
     """
     logfile.parent.mkdir(parents=True, exist_ok=True)
     with open(logfile, "ab") as fh:

@@ -41,9 +41,14 @@ def test_each_brief_gets_its_own_fresh_process(tmp_path, forked):
         tmp_path / "probe.ipynb",
         "import os, sys\nprint('pid', os.getpid())\nprint('cwd', os.getcwd())\n"
         "print('leak', globals().get('LEAK', 'none'))\nLEAK = 'set by a brief'\n"
-        "import matplotlib\nprint('backend', matplotlib.get_backend())\nprint('ppid', os.getppid())",
+        "import matplotlib\nprint('backend', matplotlib.get_backend())\nprint('ppid', os.getppid())\n"
+        "print('house style', matplotlib.rcParams['axes.prop_cycle'] != matplotlib.rcParamsDefault['axes.prop_cycle'])\n"
+        "from briefkit.nb.sources import USED\nprint('tables used', len(USED.tables))",
     )
-    zygote = Zygote().start() if forked else None
+    from conftest import ROOT
+
+    # The real pack's data, so that the zygote parses its tables before forking.
+    zygote = Zygote({**os.environ, "BRIEFKIT_PACK": str(ROOT)}).start() if forked else None
     kernels = execute.Kernels(zygote=zygote)
     try:
         if zygote:
@@ -66,6 +71,9 @@ def test_each_brief_gets_its_own_fresh_process(tmp_path, forked):
         assert "leak none" in text  # nothing of the previous brief is visible
         assert f"cwd {tmp_path}" in text  # kernels run in the notebook's folder
         assert "backend module://matplotlib_inline.backend_inline" in text  # inline charts work
+        # The zygote drew a house-style chart and parsed the data before forking: neither its
+        # style nor any table it read reaches a brief.
+        assert "house style False" in text and "tables used 0" in text
 
 
 def test_failing_cell_raises_with_brief_cell_and_exception(tmp_path):

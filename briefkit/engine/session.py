@@ -66,9 +66,9 @@ class Session:
         """Start the kernel zygote (see engine.zygote) unless disabled or not worth it."""
         if not self.settings.fork or count < 2 or not hasattr(os, "fork"):
             return
-        from .zygote import Zygote
+        from .zygote import Zygote, content_modules
 
-        self.kernels.zygote = Zygote(self.kernels.env).start()
+        self.kernels.zygote = Zygote(self.kernels.env, preload=content_modules(self.pack)).start()
         self._stack.callback(self._stop_zygote)
 
     def _stop_zygote(self) -> None:

@@ -35,25 +35,60 @@ PRELOAD = (
     "matplotlib",
     "matplotlib.figure",
     "matplotlib.backends.backend_svg",
+    "briefkit",
     "briefkit.nb.tables",
     "briefkit.nb.prose",
     "briefkit.nb.charts",
     "briefkit.nb.sources",
+    # What every kernel imports while it starts (measured: sys.modules in a forked kernel
+    # against the zygote's): the debugger (debugpy, pydevd), history (sqlite3), pdb, pydoc,
+    # tornado's queues and locks.
+    "ipykernel.debugger",
+    "ipykernel.zmqshell",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.logger",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "IPython.utils.wildcard",
+    "sqlite3",
+    "pdb",
+    "pydoc",
+    "code",
+    "http.server",
+    "xmlrpc.server",
+    "faulthandler",
+    "tornado.gen",
+    "tornado.locks",
+    "tornado.queues",
+    "tornado.platform.asyncio",
+    "encodings.idna",
+    "encodings.ascii",
+    "encodings.latin_1",
 )
 INLINE = "module://matplotlib_inline.backend_inline"
 # Not preloaded: matplotlib_inline and pyplot, which hook into the running IPython shell when
 # first imported and so must first be imported inside the kernel.
+KERNEL_ARGUMENTS = (
+    # Build kernels are thrown away after one brief: no history database shared by concurrent
+    # kernels (and growing under .cache/ with every build). Outputs do not depend on it.
+    "--HistoryManager.enabled=False",
+)
 
 
 # ---------------------------------------------------------------- the zygote process
-def serve(sock_path: str) -> None:
-    """Run the zygote: preload, then fork one kernel per request until told to stop (or orphaned)."""
+def serve(sock_path: str, extra: tuple[str, ...] = ()) -> None:
+    """Run the zygote: preload, then fork one kernel per request until told to stop (or orphaned).
+
+    ``extra`` names more modules to preload: the pack's content code (``pack.yml``'s ``code:``).
+    """
     os.environ.setdefault("MPLBACKEND", INLINE)  # as ipykernel would set it, before matplotlib loads
-    for name in PRELOAD:
+    for name in (*PRELOAD, *extra):
         try:
             __import__(name)
         except Exception:  # a missing optional module only costs speed
             pass
+    _warm_charts()
 
     def reap(signum, frame):
         while True:
@@ -70,6 +105,7 @@ def serve(sock_path: str) -> None:
     server.listen(8)
     server.settimeout(1.0)
     parent = os.getppid()
+    warmed = False
     print("ready", flush=True)  # the parent waits for this line
     while True:
         try:
@@ -83,11 +119,51 @@ def serve(sock_path: str) -> None:
             request = json.loads(_read_line(conn))
             if request.get("stop"):
                 return
+            if not warmed:  # the first kernel is asked for once the build has checked the data
+                warmed = _warm_data()
             try:
                 pid = _fork_kernel(request, server, conn)
                 conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
             except Exception as exc:  # reported to the parent, which falls back to a normal launch
                 conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
+
+
+def _warm_charts() -> None:
+    """Draw one small house-style chart to SVG, so that what Matplotlib loads on first use (the
+    font list, the fonts themselves, the style file, text layout) is loaded before the fork.
+    The zygote's rcParams are restored afterwards: each kernel starts from the defaults."""
+    try:
+        import matplotlib as mpl
+        import pandas as pd
+
+        from briefkit.nb import charts
+
+        with mpl.rc_context():
+            data = pd.DataFrame({"year": [2000, 2001, 2002], "value": [1.0, 2.5, 2.0], "series": ["A", "A", "B"]})
+            fig = charts.line_chart(data, x="year", y="value", series="series", title="Warm-up, 2000-2002",
+                                    xlabel="Year", ylabel="Value")
+            charts.render_svg(fig)
+    except Exception:  # only costs speed
+        pass
+
+
+def _warm_data() -> bool:
+    """Parse every table of the pack's validated data package once (typed DataFrames, shared
+    copy-on-write by every kernel). A kernel's ``bk.table`` still reads and hashes the files
+    and uses these only if the package is byte for byte the one parsed here; nothing is
+    recorded for any brief's Sources section."""
+    try:
+        from briefkit import markings
+        from briefkit.data.store import load
+        from briefkit.nb import tables
+        from briefkit.nb.sources import USED
+
+        for name in load().names:
+            tables.table(name, marking=markings.ORDER[-1])
+        USED.clear()
+    except Exception:  # no pack, no data, invalid data: the kernels find out for themselves
+        pass
+    return True
 
 
 def _read_line(conn: socket.socket) -> str:
@@ -121,7 +197,7 @@ def _fork_kernel(request: dict, server: socket.socket, conn: socket.socket) -> i
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        argv = list(request["argv"])
+        argv = [*request["argv"], *KERNEL_ARGUMENTS]
         build_pid = int(request["env"].get("JPY_PARENT_PID") or 0)
         if build_pid:
             # ipykernel read JPY_PARENT_PID when the zygote imported it, before this
@@ -162,10 +238,25 @@ def _watch_build(pid: int) -> None:
 
 
 # ---------------------------------------------------------------- the build's side
+def content_modules(pack) -> tuple[str, ...]:
+    """The importable modules of the pack's content code (``pack.yml``'s ``code:`` folders and
+    files at the pack's root, which is on the kernels' import path), for the zygote to preload."""
+    names = []
+    for path in pack.code:
+        if path.parent != pack.root:
+            continue
+        if path.is_dir() and (path / "__init__.py").is_file():
+            names.append(path.name)
+        elif path.suffix == ".py" and path.is_file():
+            names.append(path.stem)
+    return tuple(names)
+
+
 class Zygote:
     """Start and stop a zygote; ``spawn`` asks it for a kernel process."""
 
-    def __init__(self, env: dict | None = None) -> None:
+    def __init__(self, env: dict | None = None, preload: tuple[str, ...] = ()) -> None:
+        self.preload = tuple(preload)  # more modules to import before forking (the pack's code)
         if env is None:
             from .. import config
 
@@ -180,7 +271,7 @@ class Zygote:
     def start(self) -> "Zygote":
         env = {**self.env, "OPENBLAS_NUM_THREADS": self.env.get("OPENBLAS_NUM_THREADS", "1")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-Xfrozen_modules=off", "-m", "briefkit.engine.zygote", self.sock],
+            [sys.executable, "-Xfrozen_modules=off", "-m", "briefkit.engine.zygote", self.sock, *self.preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -268,4 +359,4 @@ class ForkedProcess:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], tuple(sys.argv[2:]))
