@@ -23,6 +23,7 @@ _LAZY = {
     "table": "briefkit.nb.tables",
     "table_info": "briefkit.nb.tables",
     "sources": "briefkit.nb.sources",
+    "judgements": "briefkit.nb.judgements",
     # presentation helpers for notebooks
     "key_points": "briefkit.nb.prose",
     "md": "briefkit.nb.prose",

@@ -40,7 +40,8 @@ FORMATS = exporters.names()  # every format there is an exporter for
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 BRIEF_KEYS = {"id", "title", "subtitle", "notebook", "parameters", "formats", "marking", "audience", "reads", "each"}
 ITEM_KEYS = BRIEF_KEYS - {"each", "notebook"}
-PACK_KEYS = {"title", "publisher", "output", "data", "code", "defaults"}
+PACK_KEYS = {"title", "publisher", "output", "data", "code", "defaults",
+             "issuing_division", "contact_officer", "approver"}  # the last three: the combined PDF's cover
 DEFAULT_KEYS = {"marking", "formats", "audience"}
 
 
@@ -75,6 +76,9 @@ class Pack:
     source: Path = Path("pack.yml")
     data: Path = Path("data/datapackage.yaml")
     code: tuple[Path, ...] = ()  # content-side code (e.g. chart helpers) every brief depends on
+    issuing_division: str = ""  # who issues the pack: the cover, and every PDF's Author
+    contact_officer: str = ""  # whom a reader asks about the pack (cover)
+    approver: str = ""  # who approved its release (cover)
 
     def brief(self, brief_id: str) -> Brief:
         for brief in self.briefs:
@@ -167,6 +171,7 @@ def load(path: str | Path = "pack.yml") -> Pack:
         source=path,
         data=_inside(root, settings.get("data", "data/datapackage.yaml"), f"{path}: 'pack: data:'"),
         code=tuple(_inside(root, p, f"{path}: 'pack: code:'") for p in code),
+        **{key: str(settings.get(key) or "") for key in ("issuing_division", "contact_officer", "approver")},
     )
 
 

@@ -22,6 +22,7 @@ examples:
   python build.py -p 'peace-*.since=2000' --force
   python build.py --check                  validate data and catalogue, build nothing
   python build.py --edition                dated edition for cron/CI (briefs/editions/DATE/)
+  python build.py --changes                what changed since the last edition, before publishing
 
 exit codes: 0 all built or up to date; 1 a brief failed (the rest were built);
             2 bad usage, catalogue, parameters or data (nothing built)
@@ -46,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
                    "declare it (e.g. -p 'peace-*.since=2000')")
     p.add_argument("--list", action="store_true", help="print the catalogue (id, title, notebook, parameters) and exit")
     p.add_argument("--check", action="store_true", help="validate the catalogue, parameters and data; build nothing")
+    p.add_argument("--changes", action="store_true",
+                   help="print what changed since the last edition (data rows, key points, figures, briefs); build nothing")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="with --changes: compare with this edition instead of the latest")
     p.add_argument("--force", action="store_true", help="rebuild even briefs whose inputs are unchanged")
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="briefs built at once (default: number of CPUs, %(default)s here)")
@@ -129,6 +133,8 @@ def _run(args) -> int:
     )
     if args.check:
         return _check(pack, opts)
+    if args.changes or args.since:
+        return _changes(pack, opts, args.since)
     report = build(pack, opts)
     _summary(report)
     return report.exit_code
@@ -201,6 +207,47 @@ def _check(pack, opts) -> int:
     check_overrides(pack.briefs, opts.overrides)
     check(pack, briefs, opts)
     print(f"ok: {len(briefs)} brief(s) and the data package are valid; nothing was built.")
+    _judgements(pack)
+    return 0
+
+
+def _judgements(pack) -> None:
+    """Analysts' judgements past their review-by date (data/judgements.csv): not an error."""
+    from .publish.judgements import overdue
+
+    rows = overdue(pack)
+    if rows:
+        print(f"\n{len(rows)} analysts' judgement{'s' if len(rows) != 1 else ''} to review (data/judgements.csv):")
+    for row in rows:
+        what = f"names no brief in pack.yml ({row.get('brief_id')!r})" if row["unknown_brief"] else \
+            f"brief {row.get('brief_id')}, by {row.get('author')}, review by {row['due'].isoformat()}: overdue"
+        print(f"  {row.get('judgement_id')}: {what}")
+
+
+def _changes(pack, opts, since: str | None) -> int:
+    """``--changes [--since DATE]``: the current data and the last build's briefs against an edition."""
+    import datetime as dt
+
+    from . import markings
+    from .engine.plan import output_folder
+    from .publish import changes, read_manifest
+
+    if since:
+        try:
+            since = dt.date.fromisoformat(since).isoformat()
+        except ValueError:
+            raise BriefkitError(f"--since {since!r}: write the date as YYYY-MM-DD.") from None
+    out = output_folder(pack, opts)
+    records = read_manifest(out)["briefs"]
+    found = changes.previous_edition(out, since=since or "")
+    highest = max((r.get("marking", markings.DEFAULT) for r in records), key=markings.rank, default=markings.DEFAULT)
+    result = None
+    if found:
+        result = changes.compare(found[1], changes.snapshot(pack.data, records, dt.date.today().isoformat()), highest)
+    print(f"[{highest}]")
+    for line in changes.as_text(result, since or ""):
+        print(line)
+    print(f"[{highest}]")
     return 0
 
 

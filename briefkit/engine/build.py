@@ -57,6 +57,7 @@ class Result:
     executed: str = ""
     stem: str = ""
     work: dict[str, str] = field(default_factory=dict)  # staged working files: executed, log
+    summary: dict = field(default_factory=dict)  # key points, bottom line, figures (publish.summary)
 
 
 @dataclass
@@ -222,6 +223,9 @@ def _export(session: Session, brief: Brief, result: Result, nb, context: dict) -
     from ..exporters.html import METADATA_KEY, provenance
 
     prov = provenance(nb)
+    from ..publish.summary import brief_summary
+
+    result.summary = brief_summary(nb)
     result.as_of = str(brief.parameters.get("as_of") or prov.get("as_of") or "")
     shown = {**_defaults(brief), **brief.parameters}
     brief_context = _brief_context(session.pack, brief, shown, result.input_hash, prov, result.as_of, context)
@@ -436,15 +440,37 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+def _pack_printer(session: Session):
+    """How release sets print their combined PDF: the build's browser, when this run makes PDFs."""
+    formats = session.opts.formats or {f for b in session.pack.briefs for f in b.formats}
+    if "pdf" not in formats:
+        return None
+    return lambda html, pdf: session.browser().pdf(html, pdf)
+
+
 def _publish(session: Session, report: Report, previous: dict, context: dict, index: bool) -> None:
     """Write the manifest (always), the index (when anything was built) and the edition."""
     from .. import publish
 
     try:
         records = publish.records(session.pack, session.out, report.results, previous, context.get("commit", ""))
-        publish.write(session.pack, session.out, session.staging, records, index)
+        try:
+            packs, snapshot = publish.release(session.pack, session.out, session.staging, records,
+                                              printer=_pack_printer(session), edition=session.opts.edition,
+                                              built_at=context.get("built_at") or ("" if not (index or session.opts.edition)
+                                                                         else build_context(session.pack, session.settings)["built_at"]),
+                                              refresh=index)
+        except OSError:
+            raise
+        except Exception as exc:  # a release set's PDF failing must not lose the briefs' manifest
+            packs, snapshot = [], None
+            report.problems.append(f"The release sets of {session.out} could not be written "
+                                   f"({type(exc).__name__}: {exc}); the briefs themselves were published.")
+            log.error("%s", report.problems[-1])
+        publish.write(session.pack, session.out, session.staging, records, index, packs)
         if session.opts.edition:
-            publish.publish_edition(session.pack, session.out, records, session.opts.edition, session.staging)
+            publish.publish_edition(session.pack, session.out, records, session.opts.edition, session.staging,
+                                    packs, snapshot)
     except OSError as exc:
         report.problems.append(
             f"The manifest, index or edition of {session.out} could not be written ({exc}); the previous "

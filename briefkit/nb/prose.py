@@ -270,11 +270,27 @@ def key_points_html(points: Sequence[str]) -> Markup:
     return Markup('<section class="key-points"><h2>Key points</h2><ul>{}</ul></section>').format(lis)
 
 
-def key_points(points: Sequence[str]) -> None:
-    """Display the brief's key points (3 to 5, computed from data, shown as plain text)."""
-    from IPython.display import HTML, display
+def key_points(points: Sequence[str], bottom_line: int | None = None,
+               figures: Mapping[str, Any] | None = None) -> None:
+    """Display the brief's key points (3 to 5, computed from data, shown as plain text).
 
-    display(HTML(key_points_html(points)))
+    ``bottom_line`` is the index of the point that sums the brief up in one sentence (the
+    pack's "at a glance" page shows it); ``figures`` names the brief's headline figures
+    (``{"threat level": "LOW"}``), so the next edition can say which moved. Both are recorded
+    in the executed notebook (``KEY_POINTS_MIME``) for the build, not shown.
+    """
+    from IPython.display import display
+
+    from briefkit.nb.sources import KEY_POINTS_MIME
+
+    body = key_points_html(points)
+    texts = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", str(p))).split()) for p in points]
+    if bottom_line is not None and not (isinstance(bottom_line, int) and -len(texts) <= bottom_line < len(texts)):
+        raise ValueError(f"bottom_line={bottom_line!r} names no key point; give the index of one of "
+                         f"the {len(texts)} points (0 for the first).")
+    record = {"points": texts, "bottom_line": None if bottom_line is None else texts[bottom_line],
+              "figures": {str(k): v if isinstance(v, int | float | str) else str(v) for k, v in (figures or {}).items()}}
+    display({"text/html": str(body), KEY_POINTS_MIME: record}, raw=True)
 
 
 # --------------------------------------------------------------------------- tables

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 PROVENANCE_MIME = "application/vnd.briefkit.provenance+json"
+KEY_POINTS_MIME = "application/vnd.briefkit.key-points+json"  # bk.key_points: the bottom line, for the build
 
 __all__ = ["PROVENANCE_MIME", "USED", "Used", "sources"]
 
