@@ -151,6 +151,7 @@ def _link(source: Path, target: Path, staging: Path) -> None:
     except OSError:
         pass
     tmp = files.temp_path(target, staging)
+    tmp.unlink(missing_ok=True)  # temp_path reserves the name by creating the file
     try:
         os.link(source, tmp)
     except OSError:
