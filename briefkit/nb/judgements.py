@@ -31,7 +31,7 @@ def judgements_html(rows, brief: str, today: dt.date | None = None) -> Markup:
     today = today or dt.date.today()
     parts = [Markup('<section class="bk-judgements" aria-label="Analysts\' judgements">'
                     "<h2>Analysts\u2019 judgements</h2>"
-                    '<p class="bk-judgements-note">The pack\u2019s analysis, written and signed by people: '
+                    '<p class="bk-judgements-note">The pack\u2019s analysis, written and attributed by people: '
                     "not computed from the data, and reviewed by the date shown.</p>")]
     for kind, heading in KINDS.items():
         items = mine[mine["kind"].astype(str) == kind]
