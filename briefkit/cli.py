@@ -207,6 +207,9 @@ def _check(pack, opts) -> int:
     check_overrides(pack.briefs, opts.overrides)
     check(pack, briefs, opts)
     print(f"ok: {len(briefs)} brief(s) and the data package are valid; nothing was built.")
+    from .engine.build import overdue_tables
+
+    _overdue(overdue_tables(pack))
     _judgements(pack)
     return 0
 
@@ -251,6 +254,18 @@ def _changes(pack, opts, since: str | None) -> int:
     return 0
 
 
+def _overdue(tables) -> None:
+    """The freshness policy's report: tables due for review against their sources (not an error)."""
+    if not tables:
+        return
+    print(f"\n{len(tables)} table{'s' if len(tables) != 1 else ''} overdue for review "
+          "(review_months in data/datapackage.yaml):")
+    width = max(len(name) for name, _ in tables)
+    for name, info in tables:
+        print(f"  {name.ljust(width)}  figures as of {info.get('as_of') or 'undated'}, "
+              f"review every {info.get('review_months')} months, due {info['due'].isoformat()}")
+
+
 def _summary(report) -> None:
     if not report.results:
         print("No briefs selected.")
@@ -264,3 +279,4 @@ def _summary(report) -> None:
         f"\n{report.count('built')} built, {report.count('up to date')} up to date, "
         f"{report.count('failed')} failed."
     )
+    _overdue(getattr(report, "overdue", []))

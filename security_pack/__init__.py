@@ -44,12 +44,14 @@ from .regions import (
     canonical_country,
     check_region,
     conflict_region,
+    conflict_sentence,
     conflicts_exhibit,
     footprint_sentence,
     forum_members_table,
     forum_summary,
     forums_for_region,
     forums_sentence,
+    network_sentence,
     place_name,
     region_countries,
     region_names,
@@ -69,13 +71,24 @@ from .threat_level import (
 from .threats import (
     THREAT_ORDER,
     Indicator,
+    direction_sentence,
+    evidence_notes,
+    flagged_items,
+    mfat_point,
+    page_dating,
     indicator,
     indicator_tables,
+    page_year,
+    quote_with_sic,
+    record_sentence,
     threat_instruments,
     threat_overview,
+    threat_record,
     threat_row,
+    trend_summary,
 )
 from .treaties import (
+    PARTY,
     coverage_sentence,
     parse_partial_date,
     pending_sentence,
@@ -87,6 +100,7 @@ from .treaties import (
     treaty_facts,
     treaty_matrix,
     treaty_sentence,
+    unverified_sentence,
 )
 
 __all__ = [
@@ -101,14 +115,15 @@ __all__ = [
     "largest_operation_sentence", "leadership", "operations_exhibit", "operations_in",
     "operations_sentence", "operations_table", "operations_timeline", "personnel_text", "short_name",
     # treaties
-    "coverage_sentence", "parse_partial_date", "pending_sentence",
+    "PARTY", "coverage_sentence", "parse_partial_date", "unverified_sentence", "pending_sentence",
     "ratification_exhibit", "ratification_timeline", "ratified_sentence", "treaties_for_threat",
     "treaty_dates", "treaty_facts", "treaty_matrix", "treaty_sentence",
     # regions
-    "canonical_country", "check_region", "conflict_region", "conflicts_exhibit",
+    "canonical_country", "check_region", "conflict_region", "conflict_sentence", "conflicts_exhibit",
     "footprint_sentence", "forum_members_table", "forum_summary", "forums_for_region",
-    "forums_sentence", "place_name", "region_countries", "region_names", "regional_footprint",
+    "forums_sentence", "network_sentence", "place_name", "region_countries", "region_names", "regional_footprint",
     # threats
-    "THREAT_ORDER", "Indicator", "indicator", "indicator_tables",
-    "threat_instruments", "threat_overview", "threat_row",
+    "THREAT_ORDER", "Indicator", "direction_sentence", "evidence_notes", "flagged_items", "mfat_point", "page_dating", "indicator", "indicator_tables", "page_year",
+    "quote_with_sic", "record_sentence", "threat_instruments", "threat_overview", "threat_record",
+    "threat_row", "trend_summary",
 ]

@@ -234,7 +234,7 @@ def operations_exhibit(timeline: pd.DataFrame, *, region: str = "", since: int |
     fig = bk.timeline_chart(
         timeline, start="start", end="end", label="label", group="leadership",
         group_order=["UN-led", "Not UN-led", "UN-flagged"], open_end="open_end",
-        title=f"New Zealand peace support operations: {region or 'all regions'}" + (f", {since} onwards" if since else ""),
+        title="New Zealand peace support operations" + (f": {where}" if region else "") + (f", {since} onwards" if since else ""),
         xlabel="Year",
     )
     ax = fig.axes[0]
@@ -250,7 +250,7 @@ def operations_exhibit(timeline: pd.DataFrame, *, region: str = "", since: int |
     n_open = int(timeline["open_end"].sum()) if len(timeline) else 0
     if len(timeline):
         alt = (
-            f"Timeline of {len(timeline)} New Zealand peace support operations in {where}"
+            f"Timeline of {bk.plural(len(timeline), 'New Zealand peace support operation')}" + (f" in {where}" if region else "")
             + (f" running in or after {since}" if since else "")
             + f", one bar per operation from its start year to its end year, "
             f"{int((timeline['leadership'] == 'UN-led').sum())} of them UN-led: {'; '.join(items)}."
@@ -260,8 +260,8 @@ def operations_exhibit(timeline: pd.DataFrame, *, region: str = "", since: int |
     parts = []
     if n_open:
         parts.append(
-            f"Arrows mark {n_open} operation(s) recorded as ongoing or without an end year"
-            + (f", drawn to {as_of_year}, the date of the data." if as_of_year else ".")
+            f"Arrows mark {bk.plural(n_open, 'operation')} recorded as ongoing or without an end year"
+            + (f", drawn to {as_of_year}, the year of the data." if as_of_year else ".")
         )
     if clipped:
         parts.append(f"{bk.fmt_list(clipped)} began before {since}.")
@@ -317,14 +317,15 @@ def contributions_exhibit(annual: pd.DataFrame, facts: dict, highlight: str = NZ
 def operations_sentence(ops: pd.DataFrame, where: str, since: int | None = None) -> str:
     """How many operations the selection holds, and how many were UN-led."""
     span = f" running in or after {since}" if since is not None else ""
+    loc = "" if not where or where == "all regions" else f" in {where}"
     if ops.empty:
-        return f"The data records no New Zealand peace support operation in {where}{span}."
+        return f"The pack records no New Zealand peace support operation{loc}{span}."
     un_led = int((ops["un_led"].astype("string").str.lower() == "yes").sum())
     if len(ops) == 1:
         led = "it was UN-led" if un_led else "it was not UN-led"
     else:
-        led = f"{'none' if un_led == 0 else un_led} of them UN-led"
-    return f"The data records {bk.plural(len(ops), 'New Zealand peace support operation')} in {where}{span}; {led}."
+        led = "none was UN-led" if un_led == 0 else f"{un_led} {'was' if un_led == 1 else 'were'} UN-led"
+    return f"The pack records {bk.plural(len(ops), 'New Zealand peace support operation')}{loc}{span}; {led}."
 
 
 def current_operations_sentence(ops: pd.DataFrame) -> str:

@@ -73,8 +73,8 @@ def forums_for_region(forums: pd.DataFrame, region: str, regions: pd.DataFrame) 
     hit = regions[as_text(regions["region"]).str.lower() == str(region).lower()]
     wider = [] if hit.empty or _blank(hit["wider_area"].iloc[0]) else [str(hit["wider_area"].iloc[0])]
     fr = as_text(forums["region"])
-    own = forums[fr.str.lower() == region.lower()]
-    around = forums[fr.isin(list(wider))]
+    own = forums[fr.str.lower() == region.lower()].assign(scope="region")
+    around = forums[fr.isin(list(wider))].assign(scope=wider[0] if wider else "")
     return pd.concat([own, around]).reset_index(drop=True)
 
 
@@ -256,10 +256,12 @@ def regional_footprint(
     if warheads is not None and len(warheads):
         last = int(warheads["year"].max())
         latest = warheads[warheads["year"] == last]
-        world = latest[as_text(latest["country"]) == "World"]["stockpile"].astype(float).sum()
-        mine = pick(latest[as_text(latest["country"]) != "World"])["stockpile"].astype(float).sum()
-        rows["wmd"] = dict(indicator=f"Nuclear warheads held, {last} (FAS)",
-                           measure=f"nuclear warheads in {last}", region_value=mine, world_value=world)
+        states = latest[as_text(latest["country"]) != "World"]  # "World" rows are total inventories
+        world = states["stockpile"].astype(float).sum()
+        mine = pick(states)["stockpile"].astype(float).sum()
+        rows["wmd"] = dict(indicator=f"Nuclear warheads in military stockpiles, {last} (FAS)",
+                           measure=f"nuclear warheads in states' military stockpiles in {last}",
+                           region_value=mine, world_value=world)
     if satellites is not None and len(satellites):
         world = satellites["active_satellites"].astype(float).sum()
         mine = pick(satellites)["active_satellites"].astype(float).sum()
@@ -273,11 +275,15 @@ def regional_footprint(
         d = pick(displaced[displaced["year"] == last])
         covered = sorted(set(as_text(d["country"]).map(canonical_country)))
         if covered:
-            mine = float(d["refugees"].astype(float).sum() + d["asylum_seekers"].astype(float).sum())
+            hosted = d["refugees"].astype(float).fillna(0) + d["asylum_seekers"].astype(float).fillna(0)
+            mine = float(hosted.sum())
+            top = d.loc[hosted.idxmax()] if len(d) else None
             rows["people-smuggling"] = dict(
-                indicator=f"Refugees and asylum seekers hosted, {last} (UNHCR)",
+                indicator=f"Refugees and asylum seekers hosted, {last} (UNHCR; displacement, not smuggling)",
                 measure=f"refugees and asylum seekers hosted in {last}",
                 coverage=f"{len(covered)} of {len(wanted)} places",
+                top_place=canonical_country(top["country"]) if top is not None else "",
+                top_share=float(hosted.max() / mine) if mine else pd.NA,
                 region_value=mine, world_value=world)
     out = []
     for _, t in threats.iterrows():
@@ -285,12 +291,14 @@ def regional_footprint(
         r = rows.get(tid)
         if r is None:
             out.append(dict(threat_id=tid, name=str(t["name"]), indicator="No regional data in this pack",
-                            measure="", coverage="", region_value=pd.NA, world_value=pd.NA, share=pd.NA))
+                            measure="", coverage="", region_value=pd.NA, world_value=pd.NA, share=pd.NA,
+                            top_place="", top_share=pd.NA))
         else:
             share = r["region_value"] / r["world_value"] if r["world_value"] else pd.NA
-            out.append(dict(threat_id=tid, name=str(t["name"]), share=share, **{"coverage": "All", **r}))
+            out.append(dict(threat_id=tid, name=str(t["name"]), share=share,
+                            **{"coverage": "All", "top_place": "", "top_share": pd.NA, **r}))
     df = pd.DataFrame(out, columns=["threat_id", "name", "indicator", "measure", "coverage",
-                                    "region_value", "world_value", "share"])
+                                    "region_value", "world_value", "share", "top_place", "top_share"])
     df["share"] = df["share"].astype("Float64")
     df["_order"] = threat_order(df["threat_id"])
     df = df.sort_values(["share", "_order"], ascending=[False, True], na_position="last", kind="stable")
@@ -300,38 +308,93 @@ def regional_footprint(
 # --------------------------------------------------------------------------- sentences
 
 def _membership(status: str, name: str) -> str:
-    word = str(status).split("(")[0].split(";")[0].strip().lower()
-    if word.startswith("not a member"):
-        return f"not a member of the {name}"
-    if word.startswith("member"):
-        return f"a member of the {name}"
-    if word.startswith("participant"):
-        return f"a participant in the {name}"
-    return f"{word} in the {name}"
+    """A verb phrase for New Zealand's status in a forum, from ``forums.nz_status``:
+    "is a member of the Pacific Islands Forum", "takes part in the East Asia Summit", "is not a
+    member of the Association of Southeast Asian Nations but has been an ASEAN Dialogue Partner
+    since 1975"."""
+    clauses = [c.strip() for c in str(status).split(";") if c.strip()]
+    first = clauses[0].split("(")[0].strip().lower() if clauses else ""
+    if first.startswith("not a member"):
+        rest = next((c for c in clauses[1:] if "partner" in c.lower()), "")
+        text = f"is not a member of the {name}"
+        if rest:
+            article = "an" if rest[:1].lower() in "aeiou" else "a"
+            text += f" but has been {article} {rest}" if " since " in rest else f" but is {article} {rest}"
+        return text
+    if first.startswith("member"):
+        return f"is a member of the {name}"
+    if first.startswith("participant"):
+        return f"takes part in the {name}"
+    return f"is {first} in the {name}"
 
 
 def forums_sentence(summary: pd.DataFrame, region: str) -> str:
-    """Which regional forums New Zealand works in (from ``forum_summary``)."""
+    """Which regional forums New Zealand works in (from ``forum_summary`` of ``forums_for_region``),
+    the region's own forums first, then the wider area's."""
     if summary.empty:
         return (f"The data holds no forum specific to {region}; New Zealand's work there runs "
                 "through global bodies such as the UN.")
-    parts = []
-    for _, r in summary.iterrows():
-        listed = f" ({bk.fmt_int(r['total'])} members and participants listed)" if pd.notna(r["total"]) else ""
-        parts.append(_membership(r["nz_status"], r["name"]) + listed)
-    text = f"In {region} New Zealand is {bk.fmt_list(parts)}."
+    scope = as_text(summary["scope"]) if "scope" in summary.columns else pd.Series(["region"] * len(summary))
+    own = summary[scope.values == "region"]
+    wider = summary[scope.values != "region"]
+    text = ""
+    if len(own):
+        text = f"In {region} New Zealand {bk.fmt_list([_membership(s, n) for s, n in zip(own['nz_status'], own['name'])])}."
+    if len(wider):
+        area = str(scope[scope != "region"].iloc[0]) if (scope != "region").any() else ""
+        phrases = [_membership(s, n) for s, n in zip(wider["nz_status"], wider["name"])]
+        merged = _merge_verbs(phrases)
+        lead = f"In the wider {area} it" if own.size and area else (f"In the wider {area} New Zealand" if area else "New Zealand")
+        text = (text + " " if text else "") + f"{lead} {merged}."
     return text
 
 
+def _merge_verbs(phrases: list[str]) -> str:
+    """``["takes part in the A", "takes part in the B"] -> "takes part in the A and the B"``."""
+    if len(phrases) > 1 and len({p.split(" the ", 1)[0] for p in phrases}) == 1 and all(" the " in p for p in phrases):
+        verb = phrases[0].split(" the ", 1)[0]
+        return f"{verb} " + bk.fmt_list(["the " + p.split(" the ", 1)[1] for p in phrases])
+    return bk.fmt_list(phrases)
+
+
+def conflict_sentence(facts: dict, place: str, ucdp_region: str) -> str:
+    """UCDP/PRIO's count for the region, saying when it is a wider region than the one briefed."""
+    counted = (f"{bk.plural(facts['last'], 'state-based armed conflict')} in {facts['last_year']}, against a "
+               f"peak of {facts['peak']} in {facts['peak_year']}")
+    if str(place).strip().lower() == str(ucdp_region).strip().lower():
+        return f"UCDP/PRIO counted {counted} in {place_name(ucdp_region)}."
+    return (f"UCDP/PRIO holds no count for {place_name(place)} alone: its wider \u201c{ucdp_region}\u201d "
+            f"region, of which {place_name(place)} is a part, had {counted}.")
+
+
 def footprint_sentence(footprint: pd.DataFrame, region: str) -> str:
-    """The threat with the largest measurable footprint in the region (``regional_footprint``)."""
+    """The threat with the largest measurable footprint in the region (``regional_footprint``),
+    with what the measure is and, where one place dominates, which."""
     ranked = footprint.dropna(subset=["share"])
     ranked = ranked[ranked["share"] > 0]
     if ranked.empty:
         return f"None of the pack's threat indicators records activity in {region}."
     top = ranked.iloc[0]
     partial = f", from data covering {top['coverage']}" if top["coverage"] not in ("", "All") else ""
-    return (
+    text = (
         f"Of the pack's threat indicators, {top['name'].lower()} has the largest share in {region}: "
-        f"{bk.fmt_num(float(top['share']) * 100, 1)}% of the world's {top['measure']}{partial}."
+        f"{bk.fmt_num(float(top['share']) * 100, 1)}% of the world's {top['measure']}{partial}"
     )
+    if "top_share" in top and pd.notna(top.get("top_share")) and float(top["top_share"]) >= 0.5:
+        text += f", {bk.fmt_percent(top['top_share'])} of it in {top['top_place']}"
+    text += "."
+    if top.get("threat_id") == "people-smuggling":
+        text += " That measures displacement hosted, not people smuggling or trafficking."
+    return text
+
+
+def network_sentence(forums: pd.DataFrame) -> str:
+    """The forums New Zealand works through (members and participants), then the forums it is
+    not a member of, with what it is instead (``forums.nz_status``)."""
+    status = as_text(forums["nz_status"]).fillna("").str.lower()
+    inside = forums[~status.str.startswith("not a member")]
+    outside = forums[status.str.startswith("not a member")]
+    text = f"{NZ} works through {bk.fmt_list(['the ' + str(n) for n in inside['name']])}"
+    if len(outside):
+        text += "; it " + bk.fmt_list([_membership(s, n) for s, n in zip(outside["nz_status"], outside["name"])])
+    return text + "."

@@ -127,6 +127,7 @@ class CurrentLevel:
     last_review_verified: bool
     reviews_since: int
     first_record: pd.Timestamp
+    first_verified: bool  # whether the first record's date is confirmed
     changes: int  # raises and lowerings in the history
     label_since: pd.Timestamp  # when the current wording was introduced (NaT if never relabelled)
 
@@ -157,6 +158,7 @@ def current_threat_level(history: pd.DataFrame, scale: pd.DataFrame) -> CurrentL
         last_review_verified=is_true(last.get("verified", True)),
         reviews_since=int(now["reviews"]),
         first_record=pd.Timestamp(steps["effective_date"].iloc[0]),
+        first_verified=is_true(steps.iloc[0].get("verified", True)),
         changes=int(kinds.isin(["raised", "lowered"]).sum()),
         label_since=(pd.Timestamp(steps.loc[kinds == "relabelled", "effective_date"].iloc[-1])
                      if (kinds == "relabelled").any() else pd.NaT),

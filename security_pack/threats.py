@@ -122,20 +122,35 @@ class _Tables(dict):
     """The tables handed to a builder; a missing one is named in the error."""
 
     threat = ""
+    aliases = None
 
     def __missing__(self, name):
         raise KeyError(f"indicator({self.threat!r}) needs the table {name}: add it to the "
                        f"threat_indicator_tables rows of {self.threat!r} and pass it in.")
 
 
-def indicator(threat: str, tables: Mapping[str, pd.DataFrame]) -> Indicator:
-    """The indicator chart and facts for ``threat`` from its tables (names as in ``bk.table``)."""
+def indicator(threat: str, tables: Mapping[str, pd.DataFrame], aliases: pd.DataFrame | None = None) -> Indicator:
+    """The indicator chart and facts for ``threat`` from its tables (names as in ``bk.table``).
+
+    ``aliases`` (the ``country_aliases`` table) gives countries the one name the pack uses in
+    prose ("USA" -> "United States")."""
     build = _BUILDERS.get(threat)
     if build is None:
         raise ValueError(f"Unknown threat {threat!r}: use one of {', '.join(_BUILDERS)}.")
     given = _Tables(tables)
     given.threat = threat
+    given.aliases = aliases
     return build(given)
+
+
+def _measure(table: str, column: str, unit: str, measure: str) -> dict:
+    """The schema's unit and measure of ``table.column`` (``bk.measure_of``), or the given ones
+    where no data package is at hand (unit tests on hand-made frames)."""
+    try:
+        found = bk.measure_of(table, column)
+    except Exception:
+        found = {}
+    return {"unit": found.get("unit", unit), "measure": found.get("measure", measure)}
 
 
 # --------------------------------------------------------------------------- indicator builders
@@ -179,9 +194,10 @@ def _terrorism(tables) -> Indicator:
         f"{bk.plural(facts['nz_incidents'], 'incident')} in New Zealand over those years."
     )
     headline = (
-        f"RAND recorded {bk.fmt_int(facts['total_incidents'])} terrorist incidents worldwide from "
-        f"{first} to {last}, peaking at {bk.fmt_int(facts['peak_incidents'])} in {facts['peak_year']}; "
-        f"{bk.fmt_int(facts['nz_incidents'])} were in New Zealand."
+        f"RAND's historical series recorded {bk.fmt_int(facts['total_incidents'])} terrorist incidents "
+        f"worldwide from {first} to {last}, peaking at {bk.fmt_int(facts['peak_incidents'])} in "
+        f"{facts['peak_year']}; {bk.fmt_int(facts['nz_incidents'])} "
+        f"{'was' if facts['nz_incidents'] == 1 else 'were'} in New Zealand. The series ends in {last}."
     )
     table = nz[["year", "incidents", "injuries", "fatalities"]].sort_values("year").reset_index(drop=True)
     return Indicator(
@@ -195,10 +211,11 @@ def _terrorism(tables) -> Indicator:
 def _wmd(tables) -> Indicator:
     w = tables["nuclear_warheads"]
     country = w["country"].astype("string")
-    world = w[country == "World"].set_index("year")["stockpile"].astype(float)
     states = w[country != "World"]
-    if world.empty:
-        world = states.groupby("year")["stockpile"].sum().astype(float)
+    # The "World" rows are FAS's total inventory (retired warheads included): never a denominator
+    # for the states' stockpiles. The stockpile total is the sum over states.
+    world = states.groupby("year")["stockpile"].sum().astype(float)
+    stock = _measure("nuclear_warheads", "stockpile", "warheads", "military stockpile")
     big = ["United States", "Russia"]
     rows = []
     for name in big:
@@ -210,38 +227,62 @@ def _wmd(tables) -> Indicator:
     first, last = int(world.index.min()), int(world.index.max())
     latest = states[states["year"] == last]
     holders = latest[latest["stockpile"].astype(float) > 0]
+    big_now = float(latest[latest["country"].astype("string").isin(big)]["stockpile"].astype(float).sum())
     facts = {
         "first_year": first, "last_year": last,
         "peak_year": int(world.idxmax()), "peak": int(world.max()),
         "latest": int(world.loc[last]),
         "states_latest": int(len(holders)),
-        "us_ru_share": float(latest[latest["country"].astype("string").isin(big)]["stockpile"].astype(float).sum() / world.loc[last]) if world.loc[last] else float("nan"),
+        "us_ru_share": big_now / world.loc[last] if world.loc[last] else float("nan"),
+        "unit": stock["unit"], "measure": stock["measure"],
     }
+    inv = tables.get("nuclear_warhead_inventories")
+    table = holders[["country", "stockpile"]].copy()
+    if inv is not None and len(inv):
+        inv_measure = _measure("nuclear_warhead_inventories", "inventory", "warheads", "total inventory (incl. retired)")
+        inv_last = inv[inv["year"] == inv["year"].max()]
+        total = float(inv_last["inventory"].astype(float).sum())
+        inv_big = float(inv_last[inv_last["country"].astype("string").isin(big)]["inventory"].astype(float).sum())
+        facts.update(inventory_year=int(inv["year"].max()), inventory=int(total),
+                     retired=int(inv_last["retired"].astype(float).sum()),
+                     us_ru_inventory_share=inv_big / total if total else float("nan"),
+                     inventory_measure=inv_measure["measure"])
+        table = table.merge(inv_last[["country", "inventory"]], on="country", how="left")
     fig = bk.line_chart(
         long, x="year", y="warheads", series="country", order=[*big, "All other states"],
-        title=f"Nuclear warhead stockpiles, {first}\u2013{last}",
-        xlabel="Year", ylabel="Warheads (number)",
+        title=f"Nuclear warheads in states' military stockpiles, {first}\u2013{last}",
+        xlabel="Year", ylabel=f"{stock['unit'].capitalize()} ({stock['measure']})",
     )
     alt = (
-        f"Line chart of nuclear warhead stockpiles from {first} to {last} for the United States, "
-        f"Russia and all other states combined. The world total peaked at "
-        f"{bk.fmt_int(facts['peak'])} in {facts['peak_year']} and was {bk.fmt_int(facts['latest'])} in "
-        f"{last}, held by {facts['states_latest']} states."
+        f"Line chart of nuclear warheads in military stockpiles from {first} to {last} for the United States, "
+        f"Russia and all other states combined. The states' stockpiles together peaked at "
+        f"{bk.fmt_int(facts['peak'])} in {facts['peak_year']} and held {bk.fmt_int(facts['latest'])} in "
+        f"{last}, in {facts['states_latest']} states."
     )
     caption = (
-        f"The United States and Russia held {bk.fmt_num(facts['us_ru_share'] * 100, 0)}% of the "
-        f"world's {bk.fmt_int(facts['latest'])} warheads in {last}."
+        f"The United States and Russia held {bk.fmt_percent(facts['us_ru_share'])} of the "
+        f"{bk.fmt_quantity(facts['latest'], stock['unit'], stock['measure'])} in {last}."
     )
+    if "inventory" in facts:
+        caption += (
+            f" Counting retired warheads awaiting dismantlement, the total inventory in {facts['inventory_year']} was "
+            f"{bk.fmt_quantity(facts['inventory'], 'warheads')}, {bk.fmt_percent(facts['us_ru_inventory_share'])} of them "
+            f"American or Russian."
+        )
     headline = (
-        f"The world's nuclear warhead stockpile fell from a peak of {bk.fmt_int(facts['peak'])} in "
-        f"{facts['peak_year']} to {bk.fmt_int(facts['latest'])} in {last}, held by "
-        f"{facts['states_latest']} states."
+        f"Nuclear warheads in states' military stockpiles fell from a peak of {bk.fmt_int(facts['peak'])} in "
+        f"{facts['peak_year']} to {bk.fmt_int(facts['latest'])} in {last}, in {facts['states_latest']} states; "
+        f"the United States and Russia held {bk.fmt_percent(facts['us_ru_share'])} of them (FAS)."
     )
-    table = holders[["country", "stockpile"]].sort_values("stockpile", ascending=False).reset_index(drop=True)
+    table = table.sort_values("stockpile", ascending=False).reset_index(drop=True)
+    columns = {"country": "State", "stockpile": f"Military stockpile, {last}"}
+    if "inventory" in table.columns:
+        columns["inventory"] = f"Total inventory, incl. retired, {facts['inventory_year']}"
     return Indicator(
         "wmd", fig, alt, caption, headline, facts, table=table,
-        table_columns={"country": "State", "stockpile": f"Warheads, {last}"},
-        table_caption=f"Nuclear warhead stockpiles by state, {last}",
+        table_columns=columns,
+        table_formats={"stockpile": "int", "inventory": "int"},
+        table_caption=f"Nuclear warheads by state, {last} (FAS estimates)",
     )
 
 
@@ -294,8 +335,8 @@ def _cyber(tables) -> Indicator:
     return Indicator(
         "cyber", fig, alt, caption, headline, facts,
         table=others,
-        table_columns={"period": "Period", "reporting_body": "Body", "statement": "What the report says", "publisher": "Published by"},
-        table_formats=None,
+        table_columns={"period": "Period", "reporting_body": "Body", "value": "Figure", "statement": "What the report says", "publisher": "Published by"},
+        table_formats={"value": ("quantity", "unit")},
         table_caption="Other cyber security figures reported for New Zealand",
     )
 
@@ -345,15 +386,17 @@ def _people(tables) -> Indicator:
         f"{bk.fmt_num(facts['idps'] / 1e6)} million internally displaced people."
     )
     caption = (
-        f"Internally displaced people are counted where UNHCR is involved, so the series starts "
-        f"later. {('UNHCR notes on the ' + str(last) + ' figures: ' + note + '.') if note else ''}"
+        f"A measure of displacement, not of people smuggling or trafficking: no series of smuggling or "
+        f"trafficking cases is held. Internally displaced people are counted where UNHCR is involved, so "
+        f"that series starts later. {('UNHCR notes on the ' + str(last) + ' figures: ' + note + '.') if note else ''}"
     ).strip()
     headline = (
         f"UNHCR counted {bk.fmt_num(facts['refugees'] / 1e6)} million refugees and "
         f"{bk.fmt_num(facts['idps'] / 1e6)} million internally displaced people worldwide in {last}"
-        + (f"; New Zealand hosted {bk.fmt_int(facts['nz_refugees'])} refugees and "
-           f"{bk.fmt_int(facts['nz_asylum_seekers'])} asylum seekers in {facts['nz_year']}."
-           if facts["nz_year"] is not None else ".")
+        + (f"; New Zealand hosted {bk.fmt_quantity(facts['nz_refugees'], 'refugees')} and "
+           f"{bk.fmt_quantity(facts['nz_asylum_seekers'], 'asylum seekers')} in {facts['nz_year']}"
+           if facts["nz_year"] is not None else "")
+        + ". These count displacement hosted, not people smuggling."
     )
     p_last = p[p["year"] == int(p["year"].max())].sort_values("refugees", ascending=False)
     table = p_last[["country", "refugees", "asylum_seekers", "idps"]].reset_index(drop=True)
@@ -361,12 +404,17 @@ def _people(tables) -> Indicator:
         "people-smuggling", fig, alt, caption, headline, facts, table=table,
         table_columns={"country": "Country of asylum", "refugees": "Refugees",
                        "asylum_seekers": "Asylum seekers", "idps": "Internally displaced"},
-        table_caption=f"New Zealand and comparators, {int(p['year'].max())}",
+        table_caption=f"Displaced people hosted by New Zealand and comparators, {int(p['year'].max())} (UNHCR)",
     )
 
 
 def _space(tables, top: int = 10) -> Indicator:
     s = tables["active_satellites"].copy()
+    names = {}
+    if tables.aliases is not None:
+        names = {" ".join(str(a).split()).lower(): str(c) for a, c in
+                 zip(as_text(tables.aliases["alias"]), as_text(tables.aliases["country"])) if pd.notna(a)}
+    s["country"] = [names.get(" ".join(str(c).split()).lower(), str(c)) for c in s["country"]]
     s["country"] = s["country"].astype("string")
     s["active_satellites"] = s["active_satellites"].astype(float)
     ranked = s.sort_values(["active_satellites", "country"], ascending=[False, True]).reset_index(drop=True)
@@ -399,19 +447,22 @@ def _space(tables, top: int = 10) -> Indicator:
     )
     caption = (
         "Satellites are counted by the country of their operator or owner as the UCS database "
-        "names it; joint and multinational operators are listed separately."
+        "names it; joint and multinational operators are listed separately. Satellites launched from "
+        "New Zealand for other operators are not counted here."
     )
+    lead_name = facts["lead"] if facts["lead"] not in ("United States",) else "the United States"
     headline = (
-        f"Operators based in {facts['lead']} ran {bk.fmt_int(facts['lead_count'])} of the "
+        f"Operators based in {lead_name} ran {bk.fmt_int(facts['lead_count'])} of the "
         f"{bk.fmt_int(total)} active satellites on {when} "
-        f"({bk.fmt_num(facts['lead_share'] * 100, 0)}%); operators in New Zealand ran {bk.fmt_int(facts['nz'])}."
+        f"({bk.fmt_num(facts['lead_share'] * 100, 0)}%); operators in New Zealand ran {bk.fmt_int(facts['nz'])}. "
+        f"This counts satellites operated, not launches from New Zealand."
     )
     table = shown[["country", "active_satellites"]].reset_index(drop=True)
     table["share"] = table["active_satellites"] / total if total else float("nan")
     return Indicator(
         "space", fig, alt, caption, headline, facts, table=table,
         table_columns={"country": "Operator country", "active_satellites": "Active satellites", "share": "Share of all"},
-        table_formats={"active_satellites": "int", "share": "percent"},
+        table_formats={"active_satellites": "int", "share": "{:.1%}"},
         table_caption=f"Largest satellite operators by country, {when}",
     )
 
@@ -422,3 +473,204 @@ _BUILDERS: dict[str, Callable[[Mapping[str, pd.DataFrame]], Indicator]] = {
     "people-smuggling": _people,
     "space": _space,
 }
+
+
+# --------------------------------------------------------------------------- the MFAT page and its wording
+
+def page_year(threats: pd.DataFrame) -> int | None:
+    """The year the MFAT page dates from, as the threats table's ``source`` states it ("... so it
+    dates from about 2015"); None when no row says."""
+    for text in as_text(threats["source"]).dropna():
+        found = re.search(r"about (\d{4})", str(text))
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def quote_with_sic(text, sic) -> str:
+    """``text`` exactly as the source has it, each of its own errors (``sic``: phrases separated by
+    " ; ") followed by "[sic]": "have lead to" -> "have lead [sic] to"."""
+    out = str(text)
+    if sic is None or (not isinstance(sic, str) and pd.isna(sic)):
+        return out
+    for phrase in (p.strip() for p in str(sic).split(";")):
+        if phrase and phrase in out and f"{phrase} [sic]" not in out:
+            out = out.replace(phrase, f"{phrase} [sic]", 1)
+    return out
+
+
+def _basis(trend_basis) -> tuple[str, str]:
+    """(the quoted words, the note after them) of a ``trend_basis`` such as
+    "MFAT (about 2015): 'the rapid rise of ...' (the rise of ISIL as the page saw it, ...)"."""
+    text = str(trend_basis or "")
+    quoted = re.search(r"'(.*)'", text)
+    words = quoted.group(1) if quoted else ""
+    rest = text[quoted.end():] if quoted else ""
+    note = re.search(r"\((.*)\)\s*$", rest.strip())
+    return words, (note.group(1) if note else "")
+
+
+def direction_sentence(profile: pd.Series, year: int | None) -> str:
+    """What MFAT's page says of the threat's direction, dated, in words a minister reads:
+    "MFAT's page, written about 2015, saw the threat as rising: “...”." or "... states no direction"."""
+    when = f"MFAT's page, written about {year}," if year else "MFAT's undated page"
+    trend = str(profile["trend"])
+    words, note = _basis(profile["trend_basis"])
+    if trend == "not stated" or not words:
+        return f"{when} states no direction for this threat."
+    text = f"{when} saw it as {trend}: \u201c{words}\u201d"
+    return text + (f" ({note})." if note else ".")
+
+
+def trend_summary(threats: pd.DataFrame, year: int | None) -> str:
+    """The outlook's count of what the page says of direction: how many threats it describes as
+    rising, and which it gives no direction for."""
+    names = threats.assign(_o=threat_order(as_text(threats["threat_id"]))).sort_values("_o")
+    trend = as_text(names["trend"])
+    rising = [str(n).lower() for n in names.loc[trend == "rising", "name"]]
+    silent = [str(n).lower() for n in names.loc[trend == "not stated", "name"]]
+    when = f"written about {year}" if year else "undated"
+    parts = [f"MFAT's page ({when}) names {bk.plural(len(names), 'major threat')} to international security"]
+    text = parts[0] + f": {bk.fmt_list(names['name'].astype(str).str.lower())}."
+    if rising:
+        text += (f" Its wording signals growth for {len(rising)} of them ({bk.fmt_list(rising)})")
+        text += f" and gives no direction for {bk.fmt_list(silent)}." if silent else "."
+    elif silent:
+        text += f" It gives no direction for {bk.fmt_list(silent)}."
+    return text
+
+
+# --------------------------------------------------------------------------- New Zealand's record on a threat
+
+def threat_record(commitments: pd.DataFrame, threat: str) -> pd.DataFrame:
+    """The ``nz_commitments`` rows of ``threat``, newest first (undated status rows last), with
+    ``what`` (the title, without a ": measure" tail), ``when`` (the date at its precision) and
+    ``figure`` (value, unit and measure, or "")."""
+    rows = commitments[as_text(commitments["threat_id"]) == threat].copy()
+    if rows.empty:
+        return rows.assign(what=[], when=[], figure=[], fact=[])
+    rows["what"] = [_title(t, m) for t, m in zip(rows["title"], rows["measure"])]
+    whens, keys = [], []
+    for d, p in zip(rows["date"], rows["date_precision"]):
+        if d is None or (not isinstance(d, str) and pd.isna(d)) or not str(d).strip():
+            whens.append("")
+            keys.append("0000")
+            continue
+        d = str(d)
+        prec = {10: "day", 7: "month", 4: "year"}.get(len(d), str(p))
+        whens.append(bk.fmt_date(pd.Timestamp(d if len(d) > 4 else f"{d}-01-01"), prec))
+        keys.append(d)
+    rows["when"] = whens
+    rows["_key"] = keys
+    rows["figure"] = [_figure(v, u, m) for v, u, m in zip(rows["value"], rows["unit"], rows["measure"])]
+    rows["fact"] = [w + (f": {f}" if f else "") for w, f in zip(rows["what"], rows["figure"])]
+    return rows.sort_values("_key", ascending=False, kind="stable").drop(columns="_key").reset_index(drop=True)
+
+
+def _title(title, measure) -> str:
+    """A title without a tail that only names its figure's measure ("...: people killed")."""
+    head, sep, tail = str(title).partition(":")
+    if sep and isinstance(measure, str) and measure.strip() and (
+            tail.strip().lower() in measure.lower() or measure.lower() in tail.strip().lower()):
+        return head.strip()
+    return str(title).strip()
+
+
+def _figure(value, unit, measure) -> str:
+    """``51 people killed``, ``licence term: 5 years``; "" without a value."""
+    if value is None or pd.isna(value):
+        return ""
+    unit = "" if unit is None or (not isinstance(unit, str) and pd.isna(unit)) else str(unit)
+    measure = "" if measure is None or (not isinstance(measure, str) and pd.isna(measure)) else str(measure)
+    if unit and measure.startswith(unit):
+        return f"{bk.fmt_quantity(value, '')} {measure}"
+    return f"{measure}: {bk.fmt_quantity(value, unit)}" if measure else bk.fmt_quantity(value, unit)
+
+
+def _in_sentence(text: str) -> str:
+    """A title as it reads inside a sentence: an ordinary first word loses its capital
+    ("Terrorist attack" -> "terrorist attack"); names ("Christchurch Call", "GCSB") keep theirs."""
+    words = str(text).split()
+    if len(words) > 1 and words[0][:1].isupper() and words[0][1:].islower() and words[1][:1].islower():
+        return text[:1].lower() + text[1:]
+    return text
+
+
+def record_sentence(record: pd.DataFrame, limit: int = 2) -> str:
+    """A key point from New Zealand's record on the threat: the latest ``limit`` distinct facts
+    resting on confirmed sources (flagged rows stay out of key points), "" when there are none."""
+    if record.empty:
+        return ""
+    ok = record[record["verified"].fillna(False).astype(bool)]
+    items, seen = [], set()
+    for _, r in ok.iterrows():  # newest first: keep the latest facts, then tell them in order
+        if r["what"] in seen:
+            continue
+        seen.add(r["what"])
+        text = _in_sentence(str(r["what"])) + (f", {r['when']}" if r["when"] else "")
+        items.append(text + (f": {r['figure']}" if r["figure"] else ""))
+        if len(items) == limit:
+            break
+    if not items:
+        return ""
+    return f"New Zealand's own record: {'; '.join(reversed(items))}."
+
+
+def mfat_point(profile: pd.Series, year: int | None) -> str:
+    """The threat in MFAT's words, dated, quoted exactly (the page's errors marked [sic])."""
+    quote = quote_with_sic(profile["source_description"], profile.get("sic"))
+    when = f"MFAT's International security page, written about {year}" if year else "MFAT's undated International security page"
+    text = f"{when}: \u201c{quote}\u201d"
+    if str(profile["trend"]) == "not stated":
+        text += " The page states no direction for the threat."
+    return text
+
+
+def page_dating(threats: pd.DataFrame) -> str:
+    """How the threats table dates the MFAT page: "undated; its latest events are ISIL's rise and
+    late 2014" ("" when no row says)."""
+    for text in as_text(threats["source"]).dropna():
+        found = re.search(r"undated[;,]\s*(its latest events are [^,)]*)", str(text))
+        if found:
+            return found.group(1)
+    return ""
+
+
+def flagged_items(record: pd.DataFrame, treaties: pd.DataFrame, ind: Indicator) -> list[str]:
+    """Names of the values a threat brief shows with the unverified flag: New Zealand facts,
+    treaty records, the indicator's further figures and its chart's secondary-source bars."""
+    def unconfirmed(df):
+        return ~df["verified"].astype("boolean").fillna(False).astype(bool)
+
+    items = []
+    if len(record):
+        items += [_in_sentence(w) for w in record.loc[unconfirmed(record), "what"]]
+    if len(treaties):
+        items += [f"the {s}'s record" for s in treaties.loc[unconfirmed(treaties), "short"]]
+    table = ind.table
+    if table is not None and len(table) and "verified" in table.columns and "publisher" in table.columns:
+        items += [f"the {p} figure from {pub}" for p, pub in
+                  table.loc[unconfirmed(table), ["period", "publisher"]].itertuples(index=False)]
+    if ind.facts.get("unverified"):
+        items.append(f"{bk.plural(ind.facts['unverified'], 'yearly figure')} in the chart from secondary sources")
+    return items
+
+
+def evidence_notes(year: int | None, measures, flagged: list, ind: Indicator, dating: str = "") -> list[str]:
+    """The limits of a threat brief's evidence, one sentence each: the MFAT page's age, what the
+    chart measures, a series that ends early, and which values are flagged unverified."""
+    notes = []
+    if year:
+        notes.append(f"MFAT's page is undated{'; ' + dating if dating else ''}: it is read as MFAT's "
+                     f"view of about {year}, not as a current assessment.")
+    measures = [str(m) for m in measures if isinstance(m, str) and m.strip()]
+    if measures:
+        notes.append(f"The figures measure {bk.fmt_list([m[:1].lower() + m[1:] for m in measures])}.")
+    if ind.threat == "terrorism" and ind.facts.get("last_year"):
+        notes.append(f"RAND's historical series ends in {ind.facts['last_year']}: later attacks, the "
+                     "Christchurch masjidain attack among them, are not in it.")
+    if flagged:
+        notes.append(f"Flagged unverified (an inferred value or a secondary source): {bk.fmt_list(flagged)}. "
+                     "Facts resting only on such sources are kept out of the key points; where a flagged "
+                     "value appears in them, it carries its flag.")
+    return notes

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 import briefkit as bk
+from markupsafe import Markup
 
 from .shared import NZ, Exhibit, is_true, as_text
 
@@ -105,6 +106,8 @@ def ratification_timeline(
         dict(zip(as_text(treaties["treaty_id"]), treaties["name"].astype(str)))
         if treaties is not None and "name" in treaties.columns else {}
     )
+    shorts = ({str(row["treaty_id"]): short_name(row) for _, row in treaties.iterrows()}
+              if treaties is not None else {})
     rows = []
     for _, r in p.iterrows():
         tid = str(r["treaty_id"])
@@ -118,13 +121,14 @@ def ratification_timeline(
                 "treaty_id": tid,
                 "treaty": names.get(tid, tid),
                 "label": tid,
+                "short": shorts.get(tid, tid),
                 "event": event,
                 "date": ts,
                 "year": ts.year + (ts.day_of_year - 1) / 366 if precision == "day" else float(ts.year),
                 "precision": precision,
                 "verified": is_true(r.get("verified", True)),
             })
-    out = pd.DataFrame(rows, columns=["treaty_id", "treaty", "label", "event", "date", "year", "precision", "verified"])
+    out = pd.DataFrame(rows, columns=["treaty_id", "treaty", "label", "short", "event", "date", "year", "precision", "verified"])
     return out.sort_values(["date", "treaty_id"], kind="stable").reset_index(drop=True)
 
 
@@ -145,15 +149,16 @@ def treaty_dates(participation: pd.DataFrame, treaties: pd.DataFrame, country: s
     rows = []
     for _, t in treaties.iterrows():
         tid = str(t["treaty_id"])
+        short = short_name(t)
         r = by_id.get(tid)
         if r is None:
-            rows.append({"treaty_id": tid, "treaty": str(t["name"]), "domain": str(t.get("domain", "")),
+            rows.append({"treaty_id": tid, "treaty": str(t["name"]), "short": short, "domain": str(t.get("domain", "")),
                          "status": "No record", "signed": "", "ratified": "", "in_force": "",
                          "notes": "", "verified": True})
             continue
         status = str(r["status"])
         rows.append({
-            "treaty_id": tid, "treaty": str(t["name"]), "domain": str(t.get("domain", "")),
+            "treaty_id": tid, "treaty": str(t["name"]), "short": short, "domain": str(t.get("domain", "")),
             "status": status[:1].upper() + status[1:],
             "signed": _date_text(r.get("signature")),
             "ratified": _date_text(r.get("ratification")),
@@ -161,8 +166,20 @@ def treaty_dates(participation: pd.DataFrame, treaties: pd.DataFrame, country: s
             "notes": str(r["notes"]) if "notes" in r and pd.notna(r["notes"]) else "",
             "verified": is_true(r.get("verified", True)),
         })
-    return pd.DataFrame(rows, columns=["treaty_id", "treaty", "domain", "status", "signed",
+    return pd.DataFrame(rows, columns=["treaty_id", "treaty", "short", "domain", "status", "signed",
                                        "ratified", "in_force", "notes", "verified"])
+
+
+#: Statuses by which a state becomes party to a treaty: ratification, or accession (same effect).
+PARTY = ("ratified", "acceded")
+
+
+def short_name(treaty_row) -> str:
+    """The name a sentence uses (the treaties table's ``short_name``), never the id code."""
+    value = treaty_row.get("short_name") if hasattr(treaty_row, "get") else None
+    if value is not None and not (not isinstance(value, str) and pd.isna(value)) and str(value).strip():
+        return str(value).strip()
+    return str(treaty_row.get("name", treaty_row.get("treaty_id", "")))
 
 
 def treaty_facts(dates: pd.DataFrame, events: pd.DataFrame) -> dict:
@@ -171,9 +188,16 @@ def treaty_facts(dates: pd.DataFrame, events: pd.DataFrame) -> dict:
     treaties in progress, with no record, and unverified."""
     status = dates["status"].str.lower()
     ratified = events[events["event"] == "Ratified"].sort_values("date")
+    short = dict(zip(dates["treaty_id"], dates["short"] if "short" in dates.columns else dates["treaty_id"]))
+    flags = dict(zip(dates["treaty_id"], dates["verified"].astype(bool)))
     facts = {
         "treaties": len(dates),
-        "ratified": int((status == "ratified").sum()),
+        "party": int(status.isin(PARTY).sum()),
+        "acceded": list(dates.loc[status == "acceded", "treaty_id"]),
+        "in_force": list(dates.loc[status == "in force", "treaty_id"]),
+        "short": short,
+        "flags": flags,
+        "ratified": int(status.isin(PARTY).sum()),
         "in_force_only": int((status == "in force").sum()),
         "in_progress": list(dates.loc[status.str.contains("progress"), "treaty"]),
         "no_record": list(dates.loc[status == "no record", "treaty_id"]),
@@ -212,13 +236,13 @@ _EVENT_ORDER = ["Signed", "Ratified", "In force"]
 def ratification_exhibit(events: pd.DataFrame, country: str = NZ) -> Exhibit:
     """Treaty milestones of ``country`` (rows from :func:`ratification_timeline`)."""
     ev = events.copy()
-    ev["row"] = ev["label"]
+    ev["row"] = ev["short"] if "short" in ev.columns else ev["label"]
     fig = bk.event_chart(
         ev, date="year", label="row", group="event", group_order=_EVENT_ORDER,
         title=f"{country}'s treaty milestones: disarmament and arms control", xlabel="Year",
     )
     items = [
-        f"{r['label']} {r['event'].lower()} {bk.fmt_date(r['date'], r['precision'])}"
+        f"{r['row']} {r['event'].lower()} {bk.fmt_date(r['date'], r['precision'])}"
         + (" (unverified)" if not r["verified"] else "")
         for _, r in ev.iterrows()
     ]
@@ -227,8 +251,8 @@ def ratification_exhibit(events: pd.DataFrame, country: str = NZ) -> Exhibit:
         f"{ev['treaty_id'].nunique()} treaties, one row per treaty: {'; '.join(items)}."
         if len(ev) else f"Empty timeline: the data holds no dated treaty events for {country}."
     )
-    caption = "Year-only dates are placed at the start of the year."
-    unverified = sorted(set(ev.loc[~ev["verified"].astype(bool), "label"])) if len(ev) else []
+    caption = "Year-only dates are placed at the start of the year; accessions are shown as ratifications."
+    unverified = sorted(set(ev.loc[~ev["verified"].astype(bool), "row"])) if len(ev) else []
     if unverified:
         caption += f" Unverified in the data: {bk.fmt_list(unverified)}."
     return Exhibit(fig, alt, caption, {"events": len(ev), "unverified": unverified})
@@ -236,49 +260,91 @@ def ratification_exhibit(events: pd.DataFrame, country: str = NZ) -> Exhibit:
 
 # --------------------------------------------------------------------------- sentences
 
-def treaty_sentence(dates: pd.DataFrame, country: str = NZ) -> str:
-    """Summary of a threat's treaties (rows from ``treaties_for_threat``)."""
+def _named(dates: pd.DataFrame, mask) -> list:
+    """Short names of the rows under ``mask``, each carrying its unverified flag (flags travel);
+    an accession carries its date ("Budapest Convention (acceded 28 August 2025)")."""
+    rows = dates.loc[mask]
+    names = rows["short"] if "short" in rows.columns else rows["treaty_id"]
+    out = []
+    for name, status, when, ok in zip(names, rows["status"].str.lower(), rows["ratified"], rows["verified"].astype(bool)):
+        text = f"{name} (acceded {when})" if status == "acceded" and when else str(name)
+        out.append(bk.flagged(text, ok))
+    return out
+
+
+def treaty_sentence(dates: pd.DataFrame, country: str = NZ):
+    """Summary of a threat's treaties (rows from ``treaties_for_threat``), in treaty names, with
+    the unverified flag on any treaty whose record is not confirmed."""
     if dates.empty:
-        return "The pack's treaty data holds no treaty specific to this threat."
+        return ("The pack's treaty table holds no treaty on this threat; any treaty action by "
+                f"{country} on it is listed with the {country}-specific facts.")
     status = dates["status"].str.lower()
-    done = dates.loc[status.isin(["ratified", "in force"]), "treaty_id"].tolist()
-    pending = dates.loc[status.str.contains("progress"), "treaty"].tolist()
-    unknown = dates.loc[status == "no record", "treaty_id"].tolist()
+    done = _named(dates, status.isin(PARTY))
+    in_force = _named(dates, status == "in force")
+    pending = _named(dates, status.str.contains("progress"))
+    unknown = _named(dates, status == "no record")
     parts = []
     if done:
-        parts.append(f"{country} is party to {bk.fmt_list(done)}")
+        parts.append(bk.phrase("{country} is party to the {names}", country=country, names=bk.fmt_list(done)))
+    if in_force:
+        parts.append(bk.phrase("it also has the {names} in force", names=bk.fmt_list(in_force)))
     if pending:
-        parts.append(f"accession to the {bk.fmt_list(pending)} is in progress")
+        parts.append(bk.phrase("accession to the {names} is in progress", names=bk.fmt_list(pending)))
     if unknown:
-        parts.append(f"the data holds no record of {country}'s status for {bk.fmt_list(unknown)}")
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "."
+        parts.append(bk.phrase("the data holds no record of {country}'s status for the {names}",
+                               country=country, names=bk.fmt_list(unknown)))
+    if not parts:
+        return ""
+    text = Markup("; ").join(parts)
+    # plain text when nothing carries a flag (the sinks escape it), Markup when a flag travels
+    return bk.sentence(text if bk.is_flagged(text) else text.unescape())
 
 
 def ratified_sentence(facts: dict, country: str = NZ) -> str:
-    """From :func:`treaty_facts`: how many ratified, first and latest."""
+    """From :func:`treaty_facts`: how many the country is party to (ratified or acceded), first and latest."""
     if not facts.get("first"):
-        return f"The data records no treaty ratification for {country}."
+        return f"The data records no treaty ratification or accession for {country}."
     first, last = facts["first"], facts["last"]
+    short = facts.get("short", {})
+    how = ""
+    if facts.get("acceded"):
+        how = f" ({bk.plural(facts['party'] - len(facts['acceded']), 'ratification')}, {bk.plural(len(facts['acceded']), 'accession')})"
+    verb = "acceded to" if last["treaty_id"] in facts.get("acceded", []) else "ratified"
     return (
-        f"{country} has ratified {facts['ratified']} of the {facts['treaties']} disarmament and "
-        f"arms-control treaties in the data, from the {first['treaty_id']} "
-        f"({bk.fmt_date(first['date'], first['precision'])}) to the {last['treaty_id']} "
-        f"({bk.fmt_date(last['date'], last['precision'])})."
+        f"{country} is party to {facts['party']} of the {facts['treaties']} disarmament, arms-control and "
+        f"cybercrime treaties in the data{how}: the first it ratified was the {short.get(first['treaty_id'], first['treaty'])} "
+        f"({bk.fmt_date(first['date'], first['precision'])}); the latest it {verb} was the "
+        f"{short.get(last['treaty_id'], last['treaty'])} ({bk.fmt_date(last['date'], last['precision'])})."
     )
 
 
 def pending_sentence(facts: dict, country: str = NZ) -> str:
     """Treaties in progress, and treaties the data holds no record of, for ``country``."""
     parts = []
+    short = facts.get("short", {})
     if facts.get("in_progress"):
         parts.append(f"Accession to the {bk.fmt_list(facts['in_progress'])} is in progress")
+    if facts.get("in_force"):
+        parts.append(f"the {bk.fmt_list([short.get(t, t) for t in facts['in_force']])} "
+                     f"{'is' if len(facts['in_force']) == 1 else 'are'} in force for {country} without a ratification in the data")
     if facts.get("no_record"):
-        parts.append(f"the data holds no record of {country}'s status for the {bk.fmt_list(facts['no_record'])}")
+        parts.append(f"the data holds no record of {country}'s status for the {bk.fmt_list([short.get(t, t) for t in facts['no_record']])}")
     if not parts:
         return ""
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "."
+    return bk.sentence("; ".join(parts))
+
+
+def unverified_sentence(facts: dict, country: str = NZ):
+    """Which of the country's treaty records are flagged unverified, named and flagged."""
+    ids = facts.get("unverified", [])
+    if not ids:
+        return ""
+    short = facts.get("short", {})
+    names = [bk.flagged(short.get(t, t), False) for t in ids]
+    head = "One of" if len(ids) == 1 else f"{bk.fmt_int(len(ids))} of"
+    verb = "record is" if len(ids) == 1 else "records are"
+    return Markup("{} {}'s treaty {} flagged unverified: the {}.").format(
+        head, country, verb, bk.fmt_list(names))
 
 
 def coverage_sentence(matrix: pd.DataFrame, countries: list[str], missing: str = "\u2014") -> str:

@@ -277,3 +277,77 @@ def test_trends_are_only_what_the_mfat_text_states():
             for quoted in re.findall(r"'([^']+)'", r["trend_basis"]):
                 assert quoted.lower() in text.lower(), (tid, quoted)
             assert r["source_description"][1:-1].lower() in text.lower(), tid
+
+
+# --- freshness policy, units and names for reader text (issue 10, software) ---------------------
+
+def _resources():
+    pack = yaml.safe_load((DATA / "datapackage.yaml").read_text(encoding="utf-8"))
+    return {r["name"]: r for r in pack["resources"]}
+
+
+def test_every_table_has_a_review_policy():
+    for name, res in _resources().items():
+        assert isinstance(res.get("review_months"), int) and res["review_months"] >= 1, name
+
+
+def test_freshness_is_computed_from_as_of_and_the_policy():
+    import datetime as dt
+
+    from briefkit.data.validate import freshness, overdue
+
+    info = {"as_of": "2009-12-31", "review_months": 60}
+    assert freshness(info, dt.date(2026, 11, 27)) == {"due": dt.date(2014, 12, 31), "overdue": True, "stale": True}
+    recent = {"as_of": "2026-02-24", "review_months": 12}
+    assert freshness(recent, dt.date(2026, 11, 27))["stale"] is False
+    checked = {"as_of": "2023-01-01", "review_months": 12, "reviewed": "2026-10-01"}
+    result = freshness(checked, dt.date(2026, 11, 27))
+    assert result["overdue"] is False and result["stale"] is True  # reviewed, but its figures are still old
+    names = [n for n, _ in overdue({"a": info, "b": recent}, dt.date(2026, 11, 27))]
+    assert names == ["a"]
+
+
+def test_numeric_fields_carry_unit_and_measure():
+    res = _resources()
+    fields = {f["name"]: f for f in res["nuclear_warheads"]["schema"]["fields"]}
+    assert fields["stockpile"]["unit"] == "warheads" and fields["stockpile"]["measure"] == "military stockpile"
+    inv = {f["name"]: f for f in res["nuclear_warhead_inventories"]["schema"]["fields"]}
+    assert "retired" in inv["inventory"]["measure"]
+    cyber = {f["name"]: f for f in res["cyber_incidents"]["schema"]["fields"]}
+    assert cyber["value"]["unit_field"] == "unit"
+    assert "total inventory" in res["nuclear_warheads"]["description"]  # the World rows' measure
+
+
+def test_world_warhead_rows_are_inventories_not_the_sum_of_stockpiles():
+    rows = read("nuclear_warheads")
+    y2023 = rows[rows["year"] == "2023"]
+    states = sum(int(v) for c, v in zip(y2023["country"], y2023["stockpile"]) if c != "World")
+    world = int(y2023.loc[y2023["country"] == "World", "stockpile"].iloc[0])
+    assert (states, world) == (9576, 12512)
+    inv = read("nuclear_warhead_inventories")
+    assert sum(int(v) for v in inv.loc[inv["year"] == "2023", "inventory"]) == world
+
+
+def test_treaties_have_names_for_sentences():
+    treaties = read("treaties").set_index("treaty_id")
+    assert treaties.loc["RAROTONGA", "short_name"] == "Treaty of Rarotonga"
+    assert treaties.loc["BUDAPEST", "short_name"] == "Budapest Convention"
+    assert all(s.strip() and s != tid for tid, s in treaties["short_name"].items() if tid not in ("NPT", "CTBT", "TPNW"))
+
+
+def test_sic_marks_only_words_the_page_really_has():
+    threats = read("threats").set_index("threat_id")
+    assert threats.loc["people-smuggling", "sic"] == "have lead"
+    assert threats.loc["space", "sic"] == "the space"
+    for tid, r in threats.iterrows():
+        for phrase in filter(None, (p.strip() for p in r["sic"].split(";"))):
+            assert phrase in r["source_description"], tid
+
+
+def test_reader_text_in_the_data_holds_no_table_identifiers():
+    for name in ("nz_roles", "nz_commitments", "threats", "judgements"):
+        rows = read(name)
+        for col in ("description", "title", "nz_angle", "source", "text"):
+            if col in rows.columns:
+                for value in rows[col]:
+                    assert not re.search(r"\(see [a-z_]+\)|\b[a-z]+_[a-z_]+\b", value), (name, col, value)

@@ -313,14 +313,14 @@ def test_data_with_markup_shows_literally(pack, tmp_path):
 @needs_data
 def test_prose_numbers_follow_the_data(runs, tmp_path):
     before = visible(html_outputs(runs["threat_level"]))
-    assert "held for 33 days from 15 March 2019" in before
+    assert "raised on 15 March 2019 (Christchurch masjidain terrorist attacks) and held for 33 days" in before
     changed = make_pack(tmp_path / "pack")
     path = changed / "data" / "threat_level_history.csv"
     text = path.read_text(encoding="utf-8")
     assert "\n2019-04-17," in text
     path.write_text(text.replace("\n2019-04-17,", "\n2019-04-20,", 1), encoding="utf-8")
     after = visible(html_outputs(execute(changed, "threat_level", tmp_path / "out.ipynb")))
-    assert "held for 36 days from 15 March 2019" in after
+    assert "raised on 15 March 2019 (Christchurch masjidain terrorist attacks) and held for 36 days" in after
     assert "33 days" not in after
 
 

@@ -34,7 +34,7 @@ from briefkit.errors import BriefkitError, DataValidationError, Problem, did_you
 
 __all__ = ["DataPackage", "find_pack_root", "load", "validate"]
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CACHE_DIR = ".cache/briefkit"
 STAMP_FORMAT = "briefkit-validated-data"
 STAMP_MAX_BYTES = 8 * 2**20
@@ -199,6 +199,8 @@ def _read_stamp(root: Path, key: str, files: dict[str, bytes]) -> list | None:
             for key_name in ("title", "as_of"):
                 if not isinstance(res.get(key_name, ""), str):
                     return None
+            if not isinstance(res.get("review_months", 0) or 0, int):
+                return None
             if not all(isinstance(x, dict) for x in [*res.get("sources", []), *res.get("licenses", [])]):
                 return None
         return resources
@@ -234,7 +236,7 @@ def _stamp_descriptor(files: dict[str, bytes]) -> list:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     descriptor = _plain(yaml.load(files[DESCRIPTOR].decode("utf-8-sig"), Loader=loader))
-    keep = ("name", "path", "title", "as_of", "sources", "licenses", "schema")
+    keep = ("name", "path", "title", "as_of", "review_months", "reviewed", "sources", "licenses", "schema")
     return [{k: res[k] for k in keep if k in res} for res in descriptor["resources"]]
 
 
@@ -257,7 +259,20 @@ def _metadata(descriptor: list) -> dict:
         "sources": [{k: str(v) for k, v in s.items()} for s in res.get("sources", [])],
         "licence": "; ".join(l.get("title") or l.get("name", "") for l in res.get("licenses", [])),
         "licenses": res.get("licenses", []),
+        "review_months": res.get("review_months"),
+        "reviewed": str(res.get("reviewed", "") or ""),
+        "units": _units(res.get("schema", {})),
     } for res in descriptor}
+
+
+def _units(schema: dict) -> dict:
+    """``{field: {"unit": ..., "measure": ..., "unit_field": ...}}`` for fields that declare any."""
+    out = {}
+    for f in schema.get("fields", []):
+        spec = {k: str(f[k]) for k in ("unit", "measure", "unit_field") if f.get(k)}
+        if spec:
+            out[f["name"]] = spec
+    return out
 
 
 def _typed_table(state: _State, name: str):

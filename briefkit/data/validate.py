@@ -232,6 +232,7 @@ def _descriptor_problems(descriptor: dict, lines: list[int]) -> tuple[list[Probl
         if not res.get("licenses"):
             other.append(Problem(DESCRIPTOR, line, None, None,
                                  f'resource "{name}" needs a licenses list'))
+        other += _freshness_problems(res, name, line, today)
         for rule in res.get("rules", []):
             names = [rule.get(k) for k in ("field", "other", "previous", "when") if k in rule]
             if rule.get("rule") not in RULES or any(n not in fields for n in names):
@@ -239,6 +240,76 @@ def _descriptor_problems(descriptor: dict, lines: list[int]) -> tuple[list[Probl
                                      f'resource "{name}" has a rule that cannot be used: {rule} '
                                      f"(rules: {', '.join(RULES)}; fields must exist)"))
     return fatal, other
+
+
+def _freshness_problems(res: dict, name: str, line, today: dt.date) -> list[Problem]:
+    """``review_months`` (a whole number of months, 1 or more) and ``reviewed`` (a date not in the
+    future) are optional; when given they must be usable. Units are text."""
+    out = []
+    months = res.get("review_months")
+    if months is not None and (isinstance(months, bool) or not isinstance(months, int) or months < 1):
+        out.append(Problem(DESCRIPTOR, line, None, str(months),
+                           f'(review_months of resource "{name}") is not a whole number of months, 1 or more'))
+    reviewed = res.get("reviewed")
+    if reviewed is not None:
+        try:
+            if dt.date.fromisoformat(str(reviewed)) > today:
+                out.append(Problem(DESCRIPTOR, line, None, str(reviewed),
+                                   f'(reviewed of resource "{name}") is in the future'))
+        except ValueError:
+            out.append(Problem(DESCRIPTOR, line, None, str(reviewed),
+                               f'(reviewed of resource "{name}") is not a date written YYYY-MM-DD'))
+    fields = {f.get("name") for f in res.get("schema", {}).get("fields", []) if isinstance(f, dict)}
+    for f in res.get("schema", {}).get("fields", []):
+        if not isinstance(f, dict):
+            continue
+        for key in ("unit", "measure"):
+            if key in f and not isinstance(f[key], str):
+                out.append(Problem(DESCRIPTOR, line, None, None,
+                                   f'field "{f.get("name")}" of resource "{name}": {key} must be text'))
+        if "unit_field" in f and f["unit_field"] not in fields:
+            out.append(Problem(DESCRIPTOR, line, None, str(f["unit_field"]),
+                               f'field "{f.get("name")}" of resource "{name}": unit_field names no field'))
+    return out
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months (the 31st becomes the month's last day)."""
+    import calendar
+
+    month0 = day.month - 1 + int(months)
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def freshness(info: dict, today: dt.date) -> dict:
+    """The freshness of one table from its metadata (``as_of``, ``review_months``, ``reviewed``):
+    ``due`` (the date its next review falls due, or None without a policy), ``overdue`` (due
+    before ``today``), ``stale`` (its figures are older than the policy allows on ``today``)."""
+    try:
+        as_of = dt.date.fromisoformat(str(info.get("as_of") or "")[:10])
+    except ValueError:
+        as_of = None
+    months = info.get("review_months")
+    if not months or as_of is None:
+        return {"due": None, "overdue": False, "stale": False}
+    try:
+        checked = dt.date.fromisoformat(str(info.get("reviewed") or "")[:10])
+    except ValueError:
+        checked = as_of
+    due = add_months(max(checked, as_of), months)
+    return {"due": due, "overdue": due < today, "stale": add_months(as_of, months) < today}
+
+
+def overdue(resources: dict, today: dt.date | None = None) -> list[tuple[str, dict]]:
+    """``(name, metadata + freshness)`` for every table whose review is overdue on ``today``."""
+    today = today or dt.date.today()
+    out = []
+    for name, info in resources.items():
+        fresh = freshness(info, today)
+        if fresh["overdue"]:
+            out.append((name, {**info, **fresh}))
+    return out
 
 
 # --- reading the files ---------------------------------------------------------------------

@@ -66,6 +66,7 @@ class Report:
 
     results: list[Result] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # build-level failures (manifest, index, edition)
+    overdue: list = field(default_factory=list)  # (table, metadata + freshness) due for review (data/README)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -90,7 +91,7 @@ def build(pack: Pack, opts: Options, settings: config.Settings | None = None) ->
     check_overrides(pack.briefs, opts.overrides)
     _, planned, _ = plan(pack, opts, out)  # a first look, to check only what will be built
     todo = [b for b, _, reason in planned if reason]
-    report = Report()
+    report = Report(overdue=overdue_tables(pack))
     with Session(pack, opts, out, settings) as session:
         session.start_zygote(len(todo))  # preloads while parameters and data are checked
         checked = {}
@@ -141,6 +142,20 @@ def check(pack: Pack, briefs, opts: Options) -> list[Brief]:
 
         check_reads(resolved, data.load(pack.root).names if pack.data.exists() else ())
     return resolved
+
+
+def overdue_tables(pack: Pack) -> list:
+    """Tables whose review (``review_months`` in datapackage.yaml) is overdue today; [] when the
+    package cannot be read (its problems are reported by the data check)."""
+    if not pack.data.exists():
+        return []
+    from ..data.store import load
+    from ..data.validate import overdue
+
+    try:
+        return overdue(load(pack.root).resources)
+    except Exception:  # invalid data is reported, with every problem, by check()
+        return []
 
 
 def _run(session: Session, todo, context: dict, previous: dict) -> list[Result]:
@@ -228,7 +243,9 @@ def _export(session: Session, brief: Brief, result: Result, nb, context: dict) -
     result.summary = brief_summary(nb)
     result.as_of = str(brief.parameters.get("as_of") or prov.get("as_of") or "")
     shown = {**_defaults(brief), **brief.parameters}
-    brief_context = _brief_context(session.pack, brief, shown, result.input_hash, prov, result.as_of, context)
+    issued = session.opts.edition or _issue_date(str(context.get("built_at", "")))
+    brief_context = _brief_context(session.pack, brief, shown, result.input_hash, prov, result.as_of,
+                                   {**context, "issued": issued})
     # The executed notebook records its brief, so stock nbconvert can render it too:
     # jupyter nbconvert --to briefing briefs/_build/<id>.ipynb
     nb.metadata[METADATA_KEY] = brief_context
@@ -417,12 +434,54 @@ def _brief_context(pack: Pack, brief: Brief, shown: dict, digest: str, prov: dic
         "notebook": brief.notebook.relative_to(pack.root).as_posix(),
         "parameters": sorted((k, _show(v)) for k, v in shown.items()),
         "as_of": human_date(as_of),
+        "issued": human_date(context.get("issued", "")),
+        **_evidence(pack, prov.get("tables", []), context.get("issued", "")),
         "tables": prov.get("tables", []),
         "commit": context["commit"],
         "built_at": context["built_at"],
         "engine_version": __version__,
         "input_hash": digest,
     }
+
+
+def _issue_date(built_at: str) -> str:
+    """The date a brief is issued: the (reproducible) build date, or today where the build time
+    is not recorded (no commit and no $SOURCE_DATE_EPOCH)."""
+    try:
+        return dt.date.fromisoformat(built_at[:10]).isoformat()
+    except ValueError:
+        return dt.date.today().isoformat()
+
+
+def _evidence(pack: Pack, tables: list, issued: str) -> dict:
+    """The evidence period of a brief: the oldest and newest ``as_of`` of the tables it used, and
+    the tables whose figures are older than their review policy allows on the issue date."""
+    from ..data.validate import freshness
+    from ..publish.index import human_date
+
+    dates = sorted(str(t.get("as_of") or "")[:10] for t in tables if t.get("as_of"))
+    try:
+        on = dt.date.fromisoformat(issued[:10])
+    except ValueError:
+        on = dt.date.today()
+    policy = {}
+    if pack.data.exists():
+        from ..data.store import load
+
+        try:
+            policy = load(pack.root).resources
+        except Exception:
+            policy = {}
+    stale = []
+    for t in tables:
+        info = {**policy.get(t.get("name"), {}), "as_of": t.get("as_of")}
+        if freshness(info, on)["stale"]:
+            stale.append({"name": t.get("name"), "title": t.get("title") or t.get("name"),
+                          "as_of_iso": str(t.get("as_of"))[:10], "as_of": human_date(t.get("as_of")),
+                          "review_months": info.get("review_months")})
+    stale.sort(key=lambda s: s["as_of_iso"])
+    return {"evidence_from": human_date(dates[0]) if dates else "", "evidence_to": human_date(dates[-1]) if dates else "",
+            "stale": stale}
 
 
 def css_string(text: str) -> str:
@@ -437,7 +496,9 @@ def css_string(text: str) -> str:
 
 
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return repr(value) if value else "empty (the notebook's default: all)"
+    return str(value)
 
 
 def _pack_printer(session: Session):

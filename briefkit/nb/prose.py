@@ -153,6 +153,78 @@ def plural(count: Any, singular: str, plural_form: str | None = None) -> str:
     return f"{fmt_int(n)} {word}"
 
 
+_IRREGULAR = {"people": "person", "personnel": "personnel", "deaths": "death", "series": "series"}
+_MONEY = {"NZD": "NZ$", "AUD": "A$", "USD": "US$"}
+_SCALE = {"million": "m", "billion": "bn", "thousand": "k"}
+
+
+def fmt_quantity(value: Any, unit: str = "", measure: str = "", digits: int = 1) -> str:
+    """A value with its unit and, if given, its measure, as a reader expects them:
+
+    ``fmt_quantity(16.7, "NZD million") -> "NZ$16.7m"``, ``fmt_quantity(9576, "warheads",
+    "military stockpile") -> "9,576 warheads (military stockpile)"``, ``fmt_quantity(1, "people")
+    -> "1 person"``. Units and measures come from the schema (:func:`briefkit.nb.tables.measure_of`).
+    Missing values give an em dash, never "nan".
+    """
+    if _is_missing(value):
+        return MISSING
+    unit = "" if _is_missing(unit) else str(unit).strip()
+    words = unit.split()
+    if words and words[0] in _MONEY:
+        scale = _SCALE.get(words[1], "") if len(words) > 1 else ""
+        text = f"{_MONEY[words[0]]}{fmt_num(value, digits)}{scale}"
+    else:
+        number = float(value)
+        text = fmt_int(number) if number == round(number) else fmt_num(number, digits)
+        if unit:
+            if number == 1:
+                unit = _IRREGULAR.get(unit, unit[:-1] if unit.endswith("s") and not unit.endswith("ss") else unit)
+            text = f"{text} {unit}"
+    measure = "" if _is_missing(measure) else str(measure).strip()
+    return f"{text} ({measure})" if measure else text
+
+
+def flagged(text: Any, verified: Any = False) -> str | Markup:
+    """``text`` carrying the pack's "unverified" flag when ``verified`` is false.
+
+    Flags travel: a value flagged in a table keeps the flag in prose and key points. Returns
+    ``Markup`` (text escaped, flag kept) when flagged, else ``text`` unchanged; ``fmt_list``,
+    ``md`` values and ``key_points`` keep the flag. A missing ``verified`` (not known) is not a flag.
+    """
+    if _is_missing(verified) or bool(verified):
+        return text
+    return escape(text) + Markup(" ") + unverified_flag()
+
+
+def phrase(template: str, /, **values: Any) -> Markup:
+    """One sentence of plain text with ``{fields}``: the template is text (its HTML shown
+    literally), each value is escaped unless it is engine ``Markup`` such as a :func:`flagged`
+    value, so flags travel into key points. No Markdown, no paragraph."""
+    collector = _Collector()
+    return collector.put(str(escape(collector.fill(str(template), values))))
+
+
+def is_flagged(text: Any) -> bool:
+    """True when ``text`` carries the "unverified" flag."""
+    return isinstance(text, Markup) and 'class="bk-unverified"' in str(text)
+
+
+def sentence(text: Any) -> str | Markup:
+    """``text`` as a sentence: spaces collapsed, first letter capitalised, a full stop at the end.
+    Empty text stays empty (so a list of points can drop it)."""
+    if _is_missing(text):
+        return ""
+    is_markup = isinstance(text, Markup)
+    body = " ".join(str(text).split())
+    if not body or not re.search(r"\w", re.sub(r"<[^>]+>", "", body)):
+        return ""
+    body = body[:1].upper() + body[1:]
+    plain = re.sub(r"<[^>]+>", "", body).rstrip()
+    if not plain.endswith((".", "?", "!", ".\u201d", "\u2019")):
+        body += "."
+    return Markup(body) if is_markup else body
+
+
 # --------------------------------------------------------------------------- prose
 
 _TOKEN = "ZqBkV{}VkBqZ"
@@ -266,6 +338,9 @@ def key_points_html(points: Sequence[str]) -> Markup:
         raise ValueError(f"A brief opens with 3 to 5 key points; {len(items)} were given.")
     if any(not item for item in items):
         raise ValueError("A key point is empty.")
+    for item in items:  # a point of punctuation alone (".") never reaches a minister
+        if not re.search(r"\w", html.unescape(re.sub(r"<[^>]+>", " ", str(item)))):
+            raise ValueError(f"A key point has no words: {str(item)[:60]!r}.")
     lis = Markup("").join(Markup("<li>{}</li>").format(item) for item in items)
     return Markup('<section class="key-points"><h2>Key points</h2><ul>{}</ul></section>').format(lis)
 
@@ -293,6 +368,20 @@ def key_points(points: Sequence[str], bottom_line: int | None = None,
     display({"text/html": str(body), KEY_POINTS_MIME: record}, raw=True)
 
 
+def bullets_html(items: Sequence[Any]) -> Markup:
+    """A bulleted list of sentences (text escaped, engine ``Markup`` kept); empty items dropped."""
+    kept = [i for i in items if not _is_missing(i) and str(i).strip()]
+    lis = Markup("").join(Markup("<li>{}</li>").format(i) for i in kept)
+    return Markup('<ul class="bk-bullets">{}</ul>').format(lis) if kept else Markup("")
+
+
+def bullets(items: Sequence[Any]) -> None:
+    """Display a bulleted list of sentences computed from data (e.g. the limits of the evidence)."""
+    from IPython.display import HTML, display
+
+    display(HTML(bullets_html(items)))
+
+
 # --------------------------------------------------------------------------- tables
 
 FormatSpec = str | Callable[[Any], str] | tuple
@@ -315,10 +404,17 @@ def _formatter(series: pd.Series, spec: FormatSpec | None) -> Callable[[Any, Map
     """A function ``(value, row) -> str`` for one column."""
     if callable(spec):  # a function may return text (escaped later) or engine Markup (kept)
         return lambda v, _row: MISSING if _is_missing(v) else _text(spec(v))
+    if isinstance(spec, tuple) and spec and spec[0] == "quantity":  # ("quantity", unit_column[, measure])
+        unit_col = spec[1]
+        measure = spec[2] if len(spec) > 2 else ""
+        return lambda v, row: fmt_quantity(v, row.get(unit_col, ""), measure)
+    if isinstance(spec, str) and spec.startswith("quantity:"):  # "quantity:warheads"
+        unit = spec.partition(":")[2]
+        return lambda v, _row: fmt_quantity(v, unit)
     if isinstance(spec, tuple):  # ("date", "precision_column")
         kind, column = spec
         if not str(kind).startswith("date"):
-            raise ValueError(f"Format tuples are ('date', precision_column); got {spec!r}.")
+            raise ValueError(f"Format tuples are ('date', precision_column) or ('quantity', unit_column); got {spec!r}.")
         return lambda v, row: fmt_date(v, row.get(column, "day") if not _is_missing(row.get(column)) else "day")
     if spec is None:
         dtype = series.dtype
@@ -357,7 +453,9 @@ def _formatter(series: pd.Series, spec: FormatSpec | None) -> Callable[[Any, Map
 
 
 def _is_numeric_spec(series: pd.Series, spec: FormatSpec | None) -> bool:
-    if spec in ("int", "num", "percent") or (isinstance(spec, str) and spec.startswith("{:")):
+    if isinstance(spec, tuple) and spec and spec[0] == "quantity":
+        return True
+    if spec in ("int", "num", "percent") or (isinstance(spec, str) and spec.startswith(("{:", "quantity:"))):
         return True
     return spec is None and pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
 

@@ -24,7 +24,7 @@ from briefkit.data.validate import DESCRIPTOR
 from briefkit.errors import BriefkitError, did_you_mean
 from briefkit.nb.sources import USED
 
-__all__ = ["ceiling", "table", "table_info"]
+__all__ = ["ceiling", "measure_of", "table", "table_info"]
 
 CEILING_ENV = "BRIEFKIT_MARKING"  # named in messages; read only by briefkit.config
 READS_ENV = "BRIEFKIT_READS"
@@ -55,6 +55,21 @@ def table_info(name: str) -> dict:
     info = pkg.resources[name]
     return {"title": info["title"], "as_of": info["as_of"],
             "sources": [dict(s) for s in info["sources"]], "licence": info["licence"]}
+
+
+def measure_of(name: str, column: str) -> dict:
+    """What column ``column`` of table ``name`` counts, from the schema: ``{"unit": "warheads",
+    "measure": "military stockpile"}`` (``unit_field`` when each row names its unit); ``{}`` when
+    the schema says nothing. Format values with :func:`briefkit.nb.prose.fmt_quantity`."""
+    pkg = load()
+    _known(pkg, name)
+    units = pkg.resources[name].get("units", {})
+    if column not in units:
+        fields = [f["name"] for f in next(r for r in pkg._state.descriptor if r["name"] == name)["schema"]["fields"]]
+        if column not in fields:
+            raise BriefkitError(f"Table {name!r} has no column {column!r}.{did_you_mean(column, fields)}")
+        return {}
+    return dict(units[column])
 
 
 def ceiling(marking: str = markings.DEFAULT, name: str | None = None) -> str:
