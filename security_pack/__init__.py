@@ -71,6 +71,7 @@ from .threat_level import (
 from .threats import (
     THREAT_ORDER,
     Indicator,
+    agency_list,
     direction_sentence,
     evidence_notes,
     flagged_items,
@@ -123,7 +124,7 @@ __all__ = [
     "footprint_sentence", "forum_members_table", "forum_summary", "forums_for_region",
     "forums_sentence", "network_sentence", "place_name", "region_countries", "region_names", "regional_footprint",
     # threats
-    "THREAT_ORDER", "Indicator", "direction_sentence", "evidence_notes", "flagged_items", "mfat_point", "page_dating", "indicator", "indicator_tables", "page_year",
+    "THREAT_ORDER", "Indicator", "agency_list", "direction_sentence", "evidence_notes", "flagged_items", "mfat_point", "page_dating", "indicator", "indicator_tables", "page_year",
     "quote_with_sic", "record_sentence", "threat_instruments", "threat_overview", "threat_record",
     "threat_row", "trend_summary",
 ]

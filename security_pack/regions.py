@@ -362,7 +362,8 @@ def conflict_sentence(facts: dict, place: str, ucdp_region: str) -> str:
     counted = (f"{bk.plural(facts['last'], 'state-based armed conflict')} in {facts['last_year']}, against a "
                f"peak of {facts['peak']} in {facts['peak_year']}")
     if str(place).strip().lower() == str(ucdp_region).strip().lower():
-        return f"UCDP/PRIO counted {counted} in {place_name(ucdp_region)}."
+        return (f"UCDP/PRIO counted {bk.plural(facts['last'], 'state-based armed conflict')} in "
+                f"{place_name(ucdp_region)} in {facts['last_year']}, against a peak of {facts['peak']} in {facts['peak_year']}.")
     return (f"UCDP/PRIO holds no count for {place_name(place)} alone: its wider \u201c{ucdp_region}\u201d "
             f"region, of which {place_name(place)} is a part, had {counted}.")
 

@@ -385,10 +385,11 @@ def _people(tables) -> Indicator:
         f"{bk.fmt_num(facts['asylum_seekers'] / 1e6)} million asylum seekers and "
         f"{bk.fmt_num(facts['idps'] / 1e6)} million internally displaced people."
     )
+    flag_note = f"UNHCR flags the {last} figures: \u201c{note}\u201d." if note else ""
     caption = (
         f"A measure of displacement, not of people smuggling or trafficking: no series of smuggling or "
         f"trafficking cases is held. Internally displaced people are counted where UNHCR is involved, so "
-        f"that series starts later. {('UNHCR notes on the ' + str(last) + ' figures: ' + note + '.') if note else ''}"
+        f"that series starts later. {flag_note}"
     ).strip()
     headline = (
         f"UNHCR counted {bk.fmt_num(facts['refugees'] / 1e6)} million refugees and "
@@ -613,7 +614,7 @@ def record_sentence(record: pd.DataFrame, limit: int = 2) -> str:
             break
     if not items:
         return ""
-    return f"New Zealand's own record: {'; '.join(reversed(items))}."
+    return f"Key dates for New Zealand: {'; '.join(reversed(items))}."
 
 
 def mfat_point(profile: pd.Series, year: int | None) -> str:
@@ -664,13 +665,32 @@ def evidence_notes(year: int | None, measures, flagged: list, ind: Indicator, da
         notes.append(f"MFAT's page is undated{'; ' + dating if dating else ''}: it is read as MFAT's "
                      f"view of about {year}, not as a current assessment.")
     measures = [str(m) for m in measures if isinstance(m, str) and m.strip()]
-    if measures:
-        notes.append(f"The figures measure {bk.fmt_list([m[:1].lower() + m[1:] for m in measures])}.")
+    if len(measures) == 1:
+        notes.append(f"The figures measure {measures[0][:1].lower() + measures[0][1:]}.")
+    elif measures:
+        notes.append(f"The figures measure: {'; '.join(m[:1].lower() + m[1:] for m in measures)}.")
     if ind.threat == "terrorism" and ind.facts.get("last_year"):
         notes.append(f"RAND's historical series ends in {ind.facts['last_year']}: later attacks, the "
                      "Christchurch masjidain attack among them, are not in it.")
     if flagged:
-        notes.append(f"Flagged unverified (an inferred value or a secondary source): {bk.fmt_list(flagged)}. "
+        notes.append(f"Flagged unverified (an inferred value or a secondary source): {'; '.join(flagged)}. "
                      "Facts resting only on such sources are kept out of the key points; where a flagged "
                      "value appears in them, it carries its flag.")
     return notes
+
+
+def agency_list(agencies) -> str:
+    """Lead agencies as a sentence names them: "MFAT's International Security and Disarmament
+    Division (ISED) and the New Zealand Security Intelligence Service (NZSIS)"; a cell naming two
+    agencies (" ; "-separated) counts as two."""
+    names = []
+    for cell in agencies:
+        for name in re.split(r"\s*;\s*", str(cell)):
+            if not name or name in names:
+                continue
+            names.append(name)
+    def article(name: str) -> str:
+        if name.startswith("MFAT "):
+            return "MFAT's " + name[len("MFAT "):]
+        return name if name.split()[0].isupper() else "the " + name
+    return bk.fmt_list([article(n) for n in names])

@@ -340,11 +340,10 @@ def unverified_sentence(facts: dict, country: str = NZ):
     if not ids:
         return ""
     short = facts.get("short", {})
-    names = [bk.flagged(short.get(t, t), False) for t in ids]
-    head = "One of" if len(ids) == 1 else f"{bk.fmt_int(len(ids))} of"
-    verb = "record is" if len(ids) == 1 else "records are"
-    return Markup("{} {}'s treaty {} flagged unverified: the {}.").format(
-        head, country, verb, bk.fmt_list(names))
+    names = [short.get(t, t) for t in ids]  # the sentence itself says they are flagged
+    if len(ids) == 1:
+        return f"One of {country}'s treaty records is flagged unverified: that of the {names[0]}."
+    return f"{bk.fmt_int(len(ids))} of {country}'s treaty records are flagged unverified: those of the {bk.fmt_list(names)}."
 
 
 def coverage_sentence(matrix: pd.DataFrame, countries: list[str], missing: str = "\u2014") -> str:

@@ -134,7 +134,7 @@ def test_2_mfat_page_dated_and_no_trend_it_does_not_state(built):
 def test_4_terrorism_brief_leads_with_christchurch(built):
     markup = page(built, "threat-terrorism")
     points = " ".join(visible(p) for p in key_points(markup))
-    assert "Christchurch masjidain, 15 March 2019: 51 people killed" in points
+    assert "Christchurch masjidain, 15 March 2019: 51 people killed" in points and "Key dates for New Zealand" in points
     assert "Christchurch Call" in points and "15 May 2019" in points
     assert "RAND's historical series ends in 2009" in visible(markup)
 
@@ -236,8 +236,13 @@ def test_no_heading_ends_a_page_and_no_page_holds_only_the_annex(built, brief):
     for number, body in enumerate(pages[:-1], start=1):
         tail = [line for line in body[-3:]]
         assert not (tail and tail[-1] in headings), f"{brief}: heading {tail[-1]!r} ends page {number}"
+    annex = re.compile(r"^(Annex: provenance|Notebook|Parameters|Withheld|Data|Build)\b")
+    on = [n for n, body in enumerate(pages, start=1) if any(line.startswith("Annex: provenance") for line in body)]
+    assert len(on) == 1, f"{brief}: the provenance annex is missing or repeated: pages {on}"
+    following = pages[on[0]] if on[0] < len(pages) else []
+    assert not following or not annex.match(following[0]), f"{brief}: the annex is split over pages {on[0]} and {on[0] + 1}"
     last = pages[-1]
-    assert last and last[0] not in ("Annex: provenance", "Notebook", "Parameters", "Data", "Build"), (
+    assert any(not annex.match(line) and "notebooks/" not in line and "commit" not in line for line in last), (
         f"{brief}: the last page holds only the provenance annex: {last[:3]}")
 
 

@@ -34,7 +34,7 @@ from briefkit.errors import BriefkitError, DataValidationError, Problem, did_you
 
 __all__ = ["DataPackage", "find_pack_root", "load", "validate"]
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 CACHE_DIR = ".cache/briefkit"
 STAMP_FORMAT = "briefkit-validated-data"
 STAMP_MAX_BYTES = 8 * 2**20
@@ -236,7 +236,8 @@ def _stamp_descriptor(files: dict[str, bytes]) -> list:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     descriptor = _plain(yaml.load(files[DESCRIPTOR].decode("utf-8-sig"), Loader=loader))
-    keep = ("name", "path", "title", "as_of", "review_months", "reviewed", "sources", "licenses", "schema")
+    keep = ("name", "path", "title", "as_of", "review_months", "reviewed", "evidence", "sources", "licenses",
+            "schema")
     return [{k: res[k] for k in keep if k in res} for res in descriptor["resources"]]
 
 
@@ -261,6 +262,7 @@ def _metadata(descriptor: list) -> dict:
         "licenses": res.get("licenses", []),
         "review_months": res.get("review_months"),
         "reviewed": str(res.get("reviewed", "") or ""),
+        "evidence": res.get("evidence", True) is not False,
         "units": _units(res.get("schema", {})),
     } for res in descriptor}
 

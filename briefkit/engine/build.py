@@ -459,7 +459,6 @@ def _evidence(pack: Pack, tables: list, issued: str) -> dict:
     from ..data.validate import freshness
     from ..publish.index import human_date
 
-    dates = sorted(str(t.get("as_of") or "")[:10] for t in tables if t.get("as_of"))
     try:
         on = dt.date.fromisoformat(issued[:10])
     except ValueError:
@@ -472,6 +471,9 @@ def _evidence(pack: Pack, tables: list, issued: str) -> dict:
             policy = load(pack.root).resources
         except Exception:
             policy = {}
+    # Authored analysis and reference mappings (``evidence: false``) date no evidence.
+    tables = [t for t in tables if policy.get(t.get("name"), {}).get("evidence", True)]
+    dates = sorted(str(t.get("as_of") or "")[:10] for t in tables if t.get("as_of"))
     stale = []
     for t in tables:
         info = {**policy.get(t.get("name"), {}), "as_of": t.get("as_of")}
