@@ -61,10 +61,17 @@ _LAZY = {
 __all__ = sorted(_LAZY) + ["__version__"]
 
 
+_DISPLAYS = {"briefkit.nb.prose", "briefkit.nb.charts", "briefkit.nb.sources", "briefkit.nb.judgements"}
+
+
 def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'briefkit' has no attribute {name!r}")
+    if module in _DISPLAYS:  # an analyst's own kernel (never a build) shows the house style once
+        from briefkit.nb.lab import activate
+
+        activate()
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value

@@ -22,6 +22,8 @@ parameters, either as separate entries or through ``each:``::
 computes (``bk.table(name)``), so that the planner rebuilds it only when one of those (or a
 table named literally) changes; the kernel refuses any other table. Under ``each:``, an
 item's ``reads`` adds to the entry's.
+
+``group: NAME`` (or a list) puts a brief in a group: ``build.py --only group:threats``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from .errors import CatalogueError, did_you_mean
 
 FORMATS = exporters.names()  # every format there is an exporter for
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-BRIEF_KEYS = {"id", "title", "subtitle", "notebook", "parameters", "formats", "marking", "audience", "reads", "each"}
+BRIEF_KEYS = {"id", "title", "subtitle", "notebook", "parameters", "formats", "marking", "audience", "reads", "each",
+              "group"}
 ITEM_KEYS = BRIEF_KEYS - {"each", "notebook"}
 PACK_KEYS = {"title", "publisher", "output", "data", "code", "defaults",
              "issuing_division", "contact_officer", "approver"}  # the last three: the combined PDF's cover
@@ -58,6 +61,7 @@ class Brief:
     marking: str = markings.DEFAULT
     audience: str = ""
     reads: tuple[str, ...] = ()  # tables read under computed names (pack.yml ``reads:``)
+    groups: tuple[str, ...] = ()  # pack.yml ``group:``: selected with ``--only group:NAME``
 
     def with_parameters(self, overrides: Mapping[str, Any]) -> "Brief":
         merged = {**self.parameters, **overrides}
@@ -87,14 +91,27 @@ class Pack:
         raise CatalogueError(_unknown_id_message(brief_id, [b.id for b in self.briefs]))
 
     def select(self, patterns: list[str] | None) -> tuple[Brief, ...]:
-        """Briefs whose id matches any of ``patterns`` (globs); all briefs when None/empty."""
+        """Briefs whose id matches any of ``patterns`` (globs) or whose ``group:`` is named by a
+        ``group:NAME`` pattern; all briefs when None/empty."""
         if not patterns:
             return self.briefs
         ids = [b.id for b in self.briefs]
+        groups = sorted({g for b in self.briefs for g in b.groups})
         for pattern in patterns:
-            if not fnmatch.filter(ids, pattern):
+            if pattern.startswith("group:"):
+                if pattern[6:] not in groups:
+                    hint = did_you_mean(pattern[6:], groups, quote=False)
+                    raise CatalogueError(f"No group {pattern[6:]!r} in pack.yml.{hint} Groups: "
+                                         f"{', '.join(groups) or 'none (add group: NAME to a brief)'}.")
+            elif not fnmatch.filter(ids, pattern):
                 raise CatalogueError(_unknown_id_message(pattern, ids))
-        return tuple(b for b in self.briefs if any(fnmatch.fnmatchcase(b.id, p) for p in patterns))
+        return tuple(b for b in self.briefs if any(_selects(b, p) for p in patterns))
+
+
+def _selects(brief: Brief, pattern: str) -> bool:
+    if pattern.startswith("group:"):
+        return pattern[6:] in brief.groups
+    return fnmatch.fnmatchcase(brief.id, pattern)
 
 
 def _unknown_id_message(given: str, ids: list[str]) -> str:
@@ -286,7 +303,20 @@ def _brief(entry: dict, where: str, defaults: dict, root: Path) -> Brief:
         marking=marking,
         audience=str(entry.get("audience", defaults.get("audience", ""))),
         reads=tuple(dict.fromkeys(_reads(entry, f"{where} ({brief_id})"))),
+        groups=_groups(entry, f"{where} ({brief_id})"),
     )
+
+
+def _groups(entry: dict, where: str) -> tuple[str, ...]:
+    """``group: NAME`` or ``group: [NAME, ...]``: what ``--only group:NAME`` selects."""
+    value = entry.get("group")
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(g, str) and ID_PATTERN.match(g) for g in names):
+        raise CatalogueError(f"{where}: group {value!r} must be a name or a list of names in lower-case "
+                             "letters, digits and hyphens, e.g. group: threats.")
+    return tuple(dict.fromkeys(names))
 
 
 def _reads(entry: dict, where: str) -> list[str]:

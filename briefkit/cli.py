@@ -23,6 +23,10 @@ examples:
   python build.py --check                  validate data and catalogue, build nothing
   python build.py --edition                dated edition for cron/CI (briefs/editions/DATE/)
   python build.py --changes                what changed since the last edition, before publishing
+  python build.py --only group:threats     the briefs with `group: threats` in pack.yml
+  python build.py --keep-going             bad data stops only the briefs that read it (exit 2)
+  python build.py preview outlook          build, serve on localhost and rebuild on every change
+  python build.py new sanctions --title "Sanctions"   start a brief: notebook, pack.yml, first build
 
 exit codes: 0 all built or up to date; 1 a brief failed (the rest were built);
             2 bad usage, catalogue, parameters or data (nothing built)
@@ -38,7 +42,8 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--pack", default="pack.yml", metavar="PATH", help="catalogue file (default: pack.yml)")
-    p.add_argument("--only", action="append", metavar="ID", help="build only this brief; repeatable; globs allowed ('threat-*')")
+    p.add_argument("--only", action="append", metavar="ID", help="build only this brief; repeatable; globs allowed "
+                   "('threat-*'), and groups ('group:threats', from group: in pack.yml)")
     p.add_argument("--format", action="append", choices=exporters.names(), dest="formats",
                    help="build these formats for every selected brief; repeatable (default: the formats "
                    "each brief lists in pack.yml)")
@@ -60,18 +65,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--chromium", metavar="PATH", help="browser used for PDFs (else $BRIEFKIT_CHROMIUM, Playwright's, system chromium)")
     p.add_argument("--wait", action="store_true", help="if another build holds the output folder, wait for it instead of stopping")
     p.add_argument("--timeout", type=int, default=300, metavar="SECONDS", help="per-cell time limit (default: %(default)s)")
+    p.add_argument("--keep-going", action="store_true",
+                   help="a data error in one table stops only the briefs that read it; the others are built "
+                   "(the run still exits 2 and lists what it skipped)")
     p.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("preview", "new"):
+        return _subcommand(argv[0], argv[1:])
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-        stream=sys.stderr,
-    )
+    _logging(args.quiet)
     for noisy in ("papermill", "traitlets", "nbconvert", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     if args.jobs < 1:
@@ -130,6 +136,8 @@ def _run(args) -> int:
         wait=args.wait,
         cell_timeout=args.timeout,
         edition=_edition_date(args) if args.edition or args.edition_date else "",
+        keep_going=args.keep_going,
+        progress=_Progress() if _terminal() and not args.quiet else None,
     )
     if args.check:
         return _check(pack, opts)
@@ -280,3 +288,197 @@ def _summary(report) -> None:
         f"{report.count('failed')} failed."
     )
     _overdue(getattr(report, "overdue", []))
+
+
+# ------------------------------------------------------------------ terminal output (rich)
+# On a terminal: [7/12] progress with an estimate, a coloured summary naming why each brief
+# was rebuilt, and the index's path. In logs and CI (not a terminal): plain timestamped lines.
+
+
+def _terminal(stream=None) -> bool:
+    stream = stream or sys.stderr
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return False
+    return stream.isatty()
+
+
+def _logging(quiet: bool) -> None:
+    level = logging.WARNING if quiet else logging.INFO
+    if _terminal():
+        from rich.console import Console
+        from rich.logging import RichHandler
+
+        # On a terminal the progress lines say what is built; the log keeps warnings and errors.
+        handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False, markup=False)
+        logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[handler])
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s",
+                            datefmt="%Y-%m-%dT%H:%M:%S", stream=sys.stderr)
+    for noisy in ("papermill", "traitlets", "nbconvert", "asyncio", "watchfiles"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+STATUS_STYLE = {"built": "green", "up to date": "dim", "failed": "bold red", "skipped": "yellow"}
+
+
+class _Progress:
+    """The engine's progress callback on a terminal: one line per finished brief,
+    ``[7/12] threat-cyber built in 3.1s (data/cyber_incidents.csv changed), about 20s left``."""
+
+    def __init__(self):
+        import time
+
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False)
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.estimate = None
+
+    def __call__(self, event: str, **info) -> None:
+        from rich.markup import escape
+
+        if event == "start":
+            self.started, self.estimate = self.clock(), info.get("estimate")
+            if info["total"]:
+                about = f", about {_seconds(self.estimate)}" if self.estimate else ""
+                self.console.print(f"Building {info['total']} brief{'s' if info['total'] != 1 else ''}{about}")
+        elif event == "done":
+            r, done, total = info["result"], info["done"], info["total"]
+            elapsed = self.clock() - self.started
+            left = elapsed / done * (total - done)
+            if self.estimate and done < total:  # blend the last build's durations with this one's pace
+                left = (left + max(0.0, self.estimate - elapsed)) / 2
+            tail = f", about {_seconds(left)} left" if done < total else ""
+            style = STATUS_STYLE.get(r.status, "")
+            what = "" if r.status == "failed" else f"({escape(r.reason)})"  # the error is logged above
+            self.console.print(f"[bold]\\[{done}/{total}][/] {escape(r.stem)} [{style}]{r.status}[/] "
+                               f"in {r.duration:.1f}s{' ' + what if what else ''}{tail}")
+
+
+def _seconds(value) -> str:
+    value = max(0, round(value or 0))
+    return f"{value}s" if value < 90 else f"{value // 60}m{value % 60:02d}s"
+
+
+def _rich_summary(report) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("brief", "status", "time", "outputs / reason"):
+        table.add_column(column, justify="right" if column == "time" else "left")
+    for r in report.results:
+        detail = r.error if r.status == "failed" else ", ".join(r.outputs.values())
+        if r.status == "built" and r.reason:
+            detail += f"  ({r.reason})"
+        style = STATUS_STYLE.get(r.status, "")
+        table.add_row(escape(r.brief.id), f"[{style}]{r.status}[/]", f"{r.duration:.1f}s", escape(detail))
+    for brief_id, why in getattr(report, "skipped", {}).items():
+        table.add_row(escape(brief_id), "[yellow]skipped[/]", "", escape(why))
+    console.print()
+    console.print(table)
+    counts = [f"[green]{report.count('built')} built[/]", f"{report.count('up to date')} up to date",
+              f"[{'bold red' if report.count('failed') else 'dim'}]{report.count('failed')} failed[/]"]
+    if getattr(report, "skipped", None):
+        counts.append(f"[yellow]{len(report.skipped)} skipped (bad data)[/]")
+    console.print("\n" + ", ".join(counts) + ".")
+    _overdue(getattr(report, "overdue", []))
+    index = getattr(report, "index", None)
+    if index is not None and index.exists():
+        console.print(f"Index: [link=file://{index}]{escape(_shown_path(index))}[/link]")
+
+
+def _skipped(report, out) -> None:
+    """--keep-going: the briefs bad data kept from being built (plain output)."""
+    for brief_id, why in getattr(report, "skipped", {}).items():
+        out(f"skipped {brief_id}: {why}")
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+# ------------------------------------------------------------------ subcommands
+
+
+def _subcommand(name: str, argv: list[str]) -> int:
+    """``build.py preview ID`` and ``build.py new ID --title ...`` (see briefkit.preview, .scaffold)."""
+    p = argparse.ArgumentParser(prog=f"build.py {name}")
+    p.add_argument("id", help="the brief's id" + (" (see --list)" if name == "preview" else
+                                                   ": lower-case letters, digits and hyphens"))
+    p.add_argument("--pack", default="pack.yml", metavar="PATH", help="catalogue file (default: pack.yml, found upwards)")
+    if name == "preview":
+        p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    else:
+        p.add_argument("--title", required=True, help="the brief's title")
+        p.add_argument("--notebook", metavar="PATH", help="notebook to write (default: notebooks/<id>.ipynb)")
+        p.add_argument("--no-build", action="store_true", help="do not build it once")
+    p.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    args = p.parse_args(argv)
+    _logging(args.quiet)
+    try:
+        if name == "preview":
+            return _preview(args)
+        return _new(args)
+    except BriefkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 130
+
+
+def _preview(args) -> int:
+    from . import catalogue
+    from .preview import Preview
+
+    path = _catalogue_path(args.pack)
+    catalogue.load(path).brief(args.id)  # an unknown id stops here, with "did you mean"
+    if not 0 <= args.port < 65536:
+        raise BriefkitError(f"--port {args.port}: give a port number from 1 to 65535, or leave it out for a free one.")
+
+    def say(event: str, **info) -> None:
+        if event == "serving":
+            print(f"Previewing {args.id} at {info['url']}  (Ctrl-C to stop)", flush=True)
+            print(f"Watching {len(info['watched'])} inputs: {', '.join(info['watched'][:6])}"
+                  + (" ..." if len(info["watched"]) > 6 else ""), file=sys.stderr, flush=True)
+        elif event == "changed":
+            print(f"{', '.join(info['changed'])} changed: rebuilding {args.id}", file=sys.stderr, flush=True)
+        elif event == "built":
+            print(f"{args.id} rebuilt in {info['seconds']:.1f}s: the open page reloads", file=sys.stderr, flush=True)
+        elif event == "failed":
+            print(f"error: {info['error']}", file=sys.stderr, flush=True)
+
+    try:
+        with Preview(path, args.id, port=args.port, report=say) as preview:
+            preview.serve_forever()
+    except (KeyboardInterrupt, BuildInterrupted):  # Ctrl-C is how a preview ends
+        print("preview stopped", file=sys.stderr)
+        _exit_now(0)
+    return 0
+
+
+def _new(args) -> int:
+    from .scaffold import new_brief
+
+    path = _catalogue_path(args.pack)
+    notebook, entry = new_brief(path, args.id, args.title, notebook=args.notebook)
+    print(f"wrote {_shown_path(notebook)} and added {args.id!r} to {_shown_path(path)}:\n{entry}")
+    if args.no_build:
+        return 0
+    from . import catalogue
+    from .engine import Options, build
+
+    report = build(catalogue.load(path), Options(only=[args.id], formats=("html",), jobs=1))
+    _summary(report)
+    if report.exit_code == 0:
+        print(f"Next: python build.py preview {args.id}   (or open {_shown_path(notebook)} in JupyterLab: make lab)")
+    return report.exit_code

@@ -10,6 +10,7 @@ the build's own environment: a kernel's environment is built as a new mapping (s
 | ``BRIEFKIT_PACK`` | kernel side, papermill runs | the pack's root folder |
 | ``BRIEFKIT_MARKING`` | kernel side | the brief's marking: the data API's ceiling (set by the engine) |
 | ``BRIEFKIT_READS`` | kernel side | comma-separated tables the brief may read (set by the engine for briefs that declare ``reads:``) |
+| ``BRIEFKIT_SKIP_TABLES`` | kernel side | comma-separated invalid tables a ``--keep-going`` build set aside (the brief reads none of them) |
 | ``BRIEFKIT_CHROMIUM`` | build | browser used for PDFs |
 | ``PLAYWRIGHT_BROWSERS_PATH`` | build | where Playwright keeps its own browsers |
 | ``BRIEFKIT_FORK`` | build | ``0``: start kernels the ordinary way, not forked from a zygote |
@@ -43,6 +44,7 @@ class KernelSettings:
     pack: Path | None = None
     marking: str | None = None  # None: not run by the engine (an analyst's own kernel)
     reads: frozenset[str] | None = None  # None: any table (no declaration to enforce)
+    skip: frozenset[str] = frozenset()  # invalid tables set aside by build.py --keep-going
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +64,8 @@ def kernel_settings(environ: Mapping[str, str] | None = None) -> KernelSettings:
     pack = env.get("BRIEFKIT_PACK")
     marking = env.get("BRIEFKIT_MARKING")
     reads = env.get("BRIEFKIT_READS")
+    skip = env.get("BRIEFKIT_SKIP_TABLES") or ""
     return KernelSettings(pack=Path(pack).expanduser() if pack else None,
                           marking=marking if marking is not None else None,
-                          reads=None if reads is None else frozenset(n.strip() for n in reads.split(",") if n.strip()))
+                          reads=None if reads is None else frozenset(n.strip() for n in reads.split(",") if n.strip()),
+                          skip=frozenset(n.strip() for n in skip.split(",") if n.strip()))

@@ -26,7 +26,8 @@ def test_unchanged_inputs_are_not_rebuilt_and_a_changed_notebook_is(tiny_pack):
 
     override = run_build(tiny_pack, "--only", "good-*", "--format", "html", "-p", "good-europe.since=2001")
     assert "1 built, 1 up to date" in override.stdout
-    assert manifest(tiny_pack)["good-europe"]["reason"] == "inputs changed"
+    # The reason names what changed (issue 12): here the run's parameters, not a file.
+    assert manifest(tiny_pack)["good-europe"]["reason"] == "parameters, marking or pack.yml entry changed"
 
     forced = run_build(tiny_pack, "--only", "good-pacific", "--format", "html", "--force")
     assert "1 built" in forced.stdout

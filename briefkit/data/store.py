@@ -88,7 +88,11 @@ class DataPackage:
 
 
 def find_pack_root(start=None) -> Path:
-    """``$BRIEFKIT_PACK`` if set, else the nearest folder at or above ``start`` with pack.yml."""
+    """``$BRIEFKIT_PACK`` if set, else the nearest folder at or above ``start`` with pack.yml.
+
+    Without ``start``: the working folder or one above it, else the pack briefkit is installed
+    from (the editable install puts the pack's root at briefkit's parent), so ``papermill``
+    runs a notebook from any folder, never from the working folder alone."""
     pack = config.kernel_settings().pack
     if pack:
         root = pack.resolve()
@@ -100,6 +104,9 @@ def find_pack_root(start=None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "pack.yml").is_file():
             return folder
+    installed = Path(__file__).resolve().parents[2]  # briefkit/data/store.py -> the pack's root
+    if start is None and (installed / "pack.yml").is_file():
+        return installed
     raise BriefkitError(f"No pack.yml found in {here} or any folder above it. Run from inside "
                         "the pack, or set BRIEFKIT_PACK to the pack's root folder.")
 
@@ -113,8 +120,13 @@ def validate(root) -> None:
     load(root)
 
 
-def load(root=None) -> DataPackage:
-    """The validated package; validates only when the data's content hash has no stamp."""
+def load(root=None, skip=None) -> DataPackage:
+    """The validated package; validates only when the data's content hash has no stamp.
+
+    ``skip`` (default: the tables a ``build.py --keep-going`` run set aside, see
+    :func:`tolerate`): tables whose problems do not stop the load; the package is then handed
+    out without them (never stamped), and any other problem still raises.
+    """
     root = Path(root).resolve() if root else find_pack_root()
     files = _read_inputs(root)
     key = _key(files)
@@ -123,10 +135,47 @@ def load(root=None) -> DataPackage:
         return cached
     descriptor = _read_stamp(root, key, files)
     if descriptor is None:
-        files, key, descriptor = _validate(root, files, key)
+        skip = frozenset(skip if skip is not None else (config.kernel_settings().skip or _TOLERATED))
+        if skip and (root, key, skip) in _PARTIAL:
+            return _PARTIAL[root, key, skip]
+        try:
+            files, key, descriptor = _validate(root, files, key)
+        except DataValidationError as exc:
+            if not skip:
+                raise
+            descriptor = [r for r in _stamp_descriptor(files) if r["name"] not in bad_tables(exc, files, skip)]
+            pkg = DataPackage(key, _metadata(descriptor), _State(key, files, descriptor))
+            _PARTIAL[root, key, skip] = pkg
+            return pkg
     pkg = DataPackage(key, _metadata(descriptor), _State(key, files, descriptor))
     _LOADED[root] = pkg
     return pkg
+
+
+_TOLERATED: frozenset[str] = frozenset()  # tables set aside by a --keep-going build (this process)
+_PARTIAL: dict = {}  # (root, key, skipped tables) -> the package without them
+
+
+def tolerate(tables) -> frozenset[str]:
+    """Set aside ``tables`` (their problems do not stop :func:`load`) for this process, until
+    called again; returns what was set aside before. Used by ``build.py --keep-going``."""
+    global _TOLERATED
+    before, _TOLERATED = _TOLERATED, frozenset(tables)
+    return before
+
+
+def bad_tables(exc: DataValidationError, files: dict | None = None, allowed=None) -> set[str]:
+    """The tables ``exc``'s problems lie in; re-raises ``exc`` when a problem is not in one
+    table's CSV (e.g. the descriptor), or in a table outside ``allowed`` (when given)."""
+    try:
+        descriptor = _stamp_descriptor(files) if files is not None else None
+    except Exception:
+        raise exc from None
+    by_file = {_rel(r["path"]): r["name"] for r in descriptor or [] if isinstance(r.get("path"), str)}
+    names = {by_file.get(p.file) for p in exc.problems}
+    if None in names or (allowed is not None and not names <= set(allowed)):
+        raise exc
+    return names
 
 
 def _symlink_problem(rel: str) -> Problem:

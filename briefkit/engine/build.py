@@ -67,12 +67,17 @@ class Report:
     results: list[Result] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # build-level failures (manifest, index, edition)
     overdue: list = field(default_factory=list)  # (table, metadata + freshness) due for review (data/README)
+    skipped: dict[str, str] = field(default_factory=dict)  # --keep-going: brief id -> why it was not built
+    index: Path | None = None  # the output folder's index.html
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
 
     @property
     def exit_code(self) -> int:
+        """0 all built; 1 a brief failed; 2 bad data kept some briefs from being built (--keep-going)."""
+        if self.skipped:
+            return 2
         return 1 if self.count(FAILED) or self.problems else 0
 
 
@@ -91,27 +96,36 @@ def build(pack: Pack, opts: Options, settings: config.Settings | None = None) ->
     check_overrides(pack.briefs, opts.overrides)
     _, planned, _ = plan(pack, opts, out)  # a first look, to check only what will be built
     todo = [b for b, _, reason in planned if reason]
-    report = Report(overdue=overdue_tables(pack))
-    with Session(pack, opts, out, settings) as session:
+    report = Report(overdue=overdue_tables(pack), index=out / "index.html")
+    blocked = report.skipped if opts.keep_going else None  # --keep-going: id -> the bad data it reads
+    with Session(pack, opts, out, settings) as session, _tolerating(session, blocked):
         session.start_zygote(len(todo))  # preloads while parameters and data are checked
         checked = {}
         if todo:
             for name in sorted({f for b in todo for f in b.formats}):
                 exporters.create(name).check(settings, opts)  # e.g. no browser: stop now
-            checked = {b.id: b for b in check(pack, todo, opts)}  # raises before anything is written
+            checked = {b.id: b for b in check(pack, todo, opts, blocked)}  # raises before anything is written
         session.lock()
         _, planned, previous = plan(pack, opts, out, warn=True)  # again, under the lock
         todo = [(b, h, r) for b, h, r in planned if r]
-        unchecked = [b for b, _, _ in todo if b.id not in checked]
+        unchecked = [b for b, _, _ in todo if b.id not in checked and b.id not in report.skipped]
         if unchecked:
-            checked.update({b.id: b for b in check(pack, unchecked, opts)})
-        todo = [(Brief(**{**checked[b.id].__dict__, "formats": b.formats}), h, r) for b, h, r in todo]
+            checked.update({b.id: b for b in check(pack, unchecked, opts, blocked)})
+        todo = [(Brief(**{**checked[b.id].__dict__, "formats": b.formats}), h, r) for b, h, r in todo
+                if b.id not in report.skipped]
+        if report.skipped:  # the kernels load the data package without the tables set aside
+            from ..data.store import _TOLERATED
+
+            session.kernels.env["BRIEFKIT_SKIP_TABLES"] = ",".join(sorted(_TOLERATED))
         if todo:
             session.start_exporters({f for b, _, _ in todo for f in b.formats})  # the browser, alongside the first notebooks
         context = build_context(pack, settings) if todo else {}
+        _progress(opts, "start", total=len(todo), estimate=_estimate(todo, previous, pack, opts.jobs))
         fresh = {r.stem: r for r in _run(session, todo, context, previous)}
         for brief, digest, reason in planned:
             name = stem(pack, brief)
+            if brief.id in report.skipped:
+                continue
             if name in fresh:
                 report.results.append(fresh[name])
             else:
@@ -124,24 +138,95 @@ def build(pack: Pack, opts: Options, settings: config.Settings | None = None) ->
     return report
 
 
-def check(pack: Pack, briefs, opts: Options) -> list[Brief]:
+def check(pack: Pack, briefs, opts: Options, blocked: dict[str, str] | None = None) -> list[Brief]:
     """Check every parameter and validate the data once, before any kernel starts.
 
     Returns the briefs with their parameters resolved; raises ParameterError or
     DataValidationError (exit 2). ``python build.py --check`` stops here.
+    With ``blocked`` (``--keep-going``), invalid tables stop only the briefs that read them:
+    those are left out of the result and recorded in ``blocked`` (id -> reason).
     """
     from .. import parameters
+    from ..errors import DataValidationError
 
     resolved = [parameters.resolve(b, opts.overrides) for b in briefs]
     if pack.data.exists():
         from .. import data
 
-        data.validate(pack.root)  # also writes the validated-data cache the kernels read
+        try:  # (never tolerant here: tables set aside by an earlier check are checked again)
+            data.load(pack.root, skip=())  # validates once; writes the validated-data cache the kernels read
+        except DataValidationError as exc:
+            if blocked is None:
+                raise
+            resolved = _set_aside(pack, resolved, exc, blocked)
     if any(b.reads for b in resolved):  # pack.yml's reads: name tables of the data package
         from .plan import check_reads
 
         check_reads(resolved, data.load(pack.root).names if pack.data.exists() else ())
     return resolved
+
+
+def _set_aside(pack: Pack, briefs: list[Brief], exc, blocked: dict[str, str]) -> list[Brief]:
+    """``--keep-going``: the briefs that read none of the invalid tables; the others go into
+    ``blocked``. Re-raises ``exc`` when a problem is not in one table (e.g. the descriptor)."""
+    from ..data import store
+    from .plan import tables_read
+
+    files = store._read_inputs(pack.root)
+    bad = store.bad_tables(exc, files)
+    store.tolerate(bad | store._TOLERATED)
+    keep = []
+    for brief in briefs:
+        tables = tables_read(brief)
+        hit = sorted(bad if tables is None else bad & tables)
+        if not hit:
+            keep.append(brief)
+            continue
+        problems = [p for p in exc.problems if any(p.file.endswith(f"/{name}.csv") for name in hit)]
+        blocked[brief.id] = (f"not built: it reads {', '.join(f'data/{n}.csv' for n in hit)}, which has "
+                             f"{len(problems)} problem(s): {problems[0] if problems else exc.problems[0]}")
+    log.error("%s", str(exc).replace("nothing was built", f"briefs reading {', '.join(sorted(bad))} are not built"))
+    return keep
+
+
+class _tolerating:
+    """While a --keep-going build runs, tables set aside stay set aside for it and its kernels."""
+
+    def __init__(self, session: Session, blocked: dict | None):
+        self.session, self.blocked = session, blocked
+
+    def __enter__(self):
+        from ..data import store
+
+        self.before = store._TOLERATED if self.blocked is not None else None
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.blocked is not None:
+            from ..data import store
+
+            store.tolerate(self.before)
+        return False
+
+
+def _progress(opts: Options, event: str, **info) -> None:
+    """Tell the caller (the CLI's progress display) how the build goes; never fails the build."""
+    if opts.progress is None:
+        return
+    try:
+        opts.progress(event, **info)
+    except Exception as exc:
+        log.debug("progress callback failed: %s", exc)
+
+
+def _estimate(todo, previous: dict, pack: Pack, jobs: int) -> float | None:
+    """Seconds the build should take, from the last durations of the briefs to build (None if unknown)."""
+    known = [(previous.get(stem(pack, b)) or {}).get("duration_s") for b, _, _ in todo]
+    known = [d for d in known if isinstance(d, (int, float)) and d > 0]
+    if not known:
+        return None
+    mean = sum(known) / len(known)
+    return mean * len(todo) / max(1, min(jobs, len(todo)))
 
 
 def overdue_tables(pack: Pack) -> list:
@@ -182,6 +267,7 @@ def _run(session: Session, todo, context: dict, previous: dict) -> list[Result]:
                 _commit(session, result, previous)
                 _log(result)
                 results.append(result)
+                _progress(session.opts, "done", result=result, done=len(results), total=len(ordered))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         session.kernels.kill_running()
@@ -222,12 +308,46 @@ def _execute(session: Session, brief: Brief, result: Result):
     klog = staged.with_suffix(".kernel.log")
     result.work = {"executed": str(staged), "log": str(klog)}
     result.executed = str(session.out / "_build" / f"{result.stem}.ipynb")
+    reused = _executed_before(session, result)
+    if reused is not None:  # e.g. a PDF asked for after an HTML build of the same inputs
+        log.info("%s: reusing its executed notebook (%s)", result.stem, result.executed)
+        return reused
     try:
         return execute(brief, staged, session.kernels, cell_timeout=session.opts.cell_timeout,
                        log_path=klog, shown_as=result.executed)
     except BriefExecutionError as exc:
         result.status, result.error = FAILED, str(exc)
         return None
+
+
+def _executed_before(session: Session, result: Result):
+    """The executed notebook of this brief's last build, if it ran on these very inputs: it
+    records its brief (``metadata.briefkit``) with the input hash the manifest holds too."""
+    import json
+
+    if session.opts.force:
+        return None
+    path = session.out / "_build" / f"{result.stem}.ipynb"
+    record = read_manifest_record(session.out, result.stem)
+    if not (record and record.get("status") != FAILED and record.get("input_hash") == result.input_hash
+            and path.is_file()):
+        return None
+    try:
+        import nbformat
+
+        nb = nbformat.read(path, as_version=4)
+        meta = nb.metadata.get("briefkit") or {}
+        if meta.get("input_hash") != result.input_hash or meta.get("id") != result.brief.id:
+            return None
+        return nb
+    except (OSError, ValueError, json.JSONDecodeError, AttributeError):
+        return None
+
+
+def read_manifest_record(out: Path, name: str) -> dict | None:
+    from ..publish.manifest import read_manifest
+
+    return next((r for r in read_manifest(out)["briefs"] if (r.get("stem") or r.get("id")) == name), None)
 
 
 def _export(session: Session, brief: Brief, result: Result, nb, context: dict) -> None:
@@ -517,6 +637,11 @@ def _publish(session: Session, report: Report, previous: dict, context: dict, in
 
     try:
         records = publish.records(session.pack, session.out, report.results, previous, context.get("commit", ""))
+        inputs = {r.stem: r.input_hash.inputs for r in report.results
+                  if r.status == BUILT and getattr(r.input_hash, "inputs", None)}
+        for record in records:  # per-input hashes: the next plan names what changed
+            if (record.get("stem") or record.get("id")) in inputs and record.get("status") == BUILT:
+                record["inputs"] = inputs[record.get("stem") or record.get("id")]
         try:
             packs, snapshot = publish.release(session.pack, session.out, session.staging, records,
                                               printer=_pack_printer(session), edition=session.opts.edition,

@@ -42,6 +42,8 @@ class Options:
     wait: bool = False
     cell_timeout: int = 300
     edition: str = ""  # ISO date: also publish OUTPUT/editions/<date>/ and point OUTPUT/latest at it
+    keep_going: bool = False  # a data error stops only the briefs that read the table (exit 2 still)
+    progress: Any = None  # progress(event, **info): "start" (total, estimate) and "done" (result, done, total)
 
 
 def output_folder(pack: Pack, opts: Options) -> Path:
@@ -118,16 +120,19 @@ def plan(pack: Pack, opts: Options, out: Path | None = None, warn: bool = False)
         marking = effective_marking(brief, overrides)
         tables = tables_read(brief, memo) if pack.data.exists() else set()
         files = [brief.notebook, *engine, *data_files(pack.root, tables, pack.data)]
+        # Not the formats: an executed notebook serves every format (a PDF asked for after an
+        # HTML build reuses it), and not the groups, which only select briefs.
         extra = {
-            "brief": {k: v for k, v in brief.__dict__.items() if k not in ("notebook", "parameters", "marking")},
+            "brief": {k: v for k, v in brief.__dict__.items()
+                      if k not in ("notebook", "parameters", "marking", "formats", "groups")},
             "marking": marking,
             "parameters": dict(brief.parameters),
             "overrides": overrides,
-            "formats": formats,
             "engine": __version__,
             "pack_title": pack.title,
         }
-        digest = file_digest(files, pack.root, extra, memo)
+        digest = Digest(file_digest(files, pack.root, extra, memo))
+        digest.inputs = input_hashes(files, pack.root, extra, memo)
         run = Brief(**{**brief.__dict__, "formats": formats, "marking": marking})
         name = stem(pack, run)
         reason = _reason(previous.get(name) or {}, digest, formats, out, name, opts.force)
@@ -149,11 +154,53 @@ def _reason(before: dict, digest: str, formats: tuple[str, ...], out: Path, name
     if before.get("status") == FAILED:
         return "failed last time"
     if before.get("input_hash") != digest:
-        return "inputs changed"
+        return changed_inputs(before.get("inputs"), getattr(digest, "inputs", None))
     missing = [f for f in formats if not (out / f"{name}.{f}").exists()]
     if missing:
         return f"output missing ({', '.join(missing)})"
     return ""
+
+
+class Digest(str):
+    """A brief's input hash, carrying ``inputs``: a short hash per input (:func:`input_hashes`),
+    recorded in the manifest so that the next plan can name what changed."""
+
+    inputs: dict[str, str] | None = None
+
+
+SETTINGS = "(settings)"  # the non-file inputs (parameters, marking, pack.yml entry), as one entry
+
+
+def input_hashes(paths: Iterable[Path], root: Path, extra: Any, memo: dict) -> dict[str, str]:
+    """``{"data/threats.csv": "1f2e...", ...}``: a short content hash per input file (the engine,
+    ``briefkit/``, as one entry), plus one for the brief's settings. Call after
+    :func:`file_digest` with the same ``memo``, which holds each file's hash."""
+    out: dict[str, str] = {}
+    engine = hashlib.sha256()
+    for path in _files(paths, memo):
+        if path not in memo:
+            continue
+        name, digest = memo[path]
+        if path.is_relative_to(ENGINE_DIR):
+            engine.update(f"{name}\0{digest}\0".encode())
+        else:
+            out[name] = digest[:16]
+    out[f"{ENGINE_DIR.name}/"] = engine.hexdigest()[:16]
+    out[SETTINGS] = hashlib.sha256(json.dumps(extra, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return out
+
+
+def changed_inputs(before: Any, now: dict[str, str] | None) -> str:
+    """The reason a brief is rebuilt, naming what changed: ``data/cyber_incidents.csv changed``."""
+    if not isinstance(before, dict) or not now:
+        return "inputs changed"
+    changed = [name for name in now if before.get(name) != now[name] and name != SETTINGS]
+    gone = [name for name in before if name not in now and name != SETTINGS]
+    parts = [f"{', '.join(changed[:3])}{f' and {len(changed) - 3} more' if len(changed) > 3 else ''} changed"] if changed else []
+    parts += [f"{', '.join(gone[:3])} no longer read"] if gone else []
+    if before.get(SETTINGS) != now.get(SETTINGS):
+        parts.append("parameters, marking or pack.yml entry changed")
+    return "; ".join(parts) or "inputs changed"
 
 
 def _files(paths: Iterable[Path], memo: dict) -> list[Path]:
