@@ -215,11 +215,23 @@ def _check(pack, opts) -> int:
     check_overrides(pack.briefs, opts.overrides)
     check(pack, briefs, opts)
     print(f"ok: {len(briefs)} brief(s) and the data package are valid; nothing was built.")
+    _judgements(pack)
     from .engine.build import overdue_tables
 
     _overdue(overdue_tables(pack))
-    _judgements(pack)
     return 0
+
+
+def _overdue(tables) -> None:
+    """The freshness policy's report: tables due for review against their sources (not an error)."""
+    if not tables:
+        return
+    print(f"\n{len(tables)} table{'s' if len(tables) != 1 else ''} overdue for review "
+          "(review_months in data/datapackage.yaml):")
+    width = max(len(name) for name, _ in tables)
+    for name, info in tables:
+        print(f"  {name.ljust(width)}  figures as of {info.get('as_of') or 'undated'}, "
+              f"review every {info.get('review_months')} months, due {info['due'].isoformat()}")
 
 
 def _judgements(pack) -> None:
@@ -262,19 +274,11 @@ def _changes(pack, opts, since: str | None) -> int:
     return 0
 
 
-def _overdue(tables) -> None:
-    """The freshness policy's report: tables due for review against their sources (not an error)."""
-    if not tables:
-        return
-    print(f"\n{len(tables)} table{'s' if len(tables) != 1 else ''} overdue for review "
-          "(review_months in data/datapackage.yaml):")
-    width = max(len(name) for name, _ in tables)
-    for name, info in tables:
-        print(f"  {name.ljust(width)}  figures as of {info.get('as_of') or 'undated'}, "
-              f"review every {info.get('review_months')} months, due {info['due'].isoformat()}")
-
-
 def _summary(report) -> None:
+    if _terminal(sys.stdout) and report.results:
+        _rich_summary(report)
+        return
+    _skipped(report, print)
     if not report.results:
         print("No briefs selected.")
         return
