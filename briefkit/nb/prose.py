@@ -39,6 +39,8 @@ import pandas as pd
 from markupsafe import Markup
 from markupsafe import escape as _escape
 
+from ..dates import long_date, month_year
+
 MISSING = "\u2014"  # em dash for a value the data does not have
 UNVERIFIED_TITLE = "Not confirmed against an authoritative source; treat with caution"
 
@@ -122,8 +124,8 @@ def fmt_date(value: Any, precision: str = "day") -> str:
     if prec == "year":
         return f"{ts.year}"
     if prec == "month":
-        return f"{ts:%B} {ts.year}"
-    return f"{ts.day} {ts:%B} {ts.year}"
+        return month_year(ts)
+    return long_date(ts)
 
 
 def fmt_list(items: Iterable[Any], conjunction: str = "and") -> str:

@@ -5,22 +5,13 @@ Imports nothing from the build: the build calls in, never the other way round.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from .. import markings
 from ..catalogue import Pack
+from ..dates import human_date  # noqa: F401  (the index templates and publish modules use it)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
-def human_date(iso: str) -> str:
-    """'2022-11-30' → '30 November 2022'; other text is returned as given."""
-    try:
-        day = dt.date.fromisoformat(str(iso)[:10])
-    except ValueError:
-        return str(iso)
-    return f"{day.day} {day:%B %Y}"
 
 
 def index_html(pack: Pack, records: list[dict], editions: list[str] = (), edition: str = "",
