@@ -9,7 +9,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: briefs test lab check bench chromium clean
+.PHONY: briefs test lab check bench chromium test-tools clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -29,7 +29,10 @@ briefs: $(STAMP) chromium
 check: $(STAMP)
 	$(BIN)/python build.py --check
 
-test: $(STAMP) chromium
+test-tools:
+	@scripts/ensure-test-tools.sh
+
+test: $(STAMP) chromium test-tools
 	$(BIN)/python -m pytest
 
 # Lab at the pack's root (pack.yml, data/, notebooks/ and briefs/_build/ all in view), with the
