@@ -80,7 +80,9 @@ from .threats import (
     indicator,
     indicator_tables,
     page_year,
+    position_text,
     quote_with_sic,
+    record_facts,
     record_sentence,
     threat_instruments,
     threat_overview,
@@ -125,6 +127,6 @@ __all__ = [
     "forums_sentence", "network_sentence", "place_name", "region_countries", "region_names", "regional_footprint",
     # threats
     "THREAT_ORDER", "Indicator", "agency_list", "direction_sentence", "evidence_notes", "flagged_items", "mfat_point", "page_dating", "indicator", "indicator_tables", "page_year",
-    "quote_with_sic", "record_sentence", "threat_instruments", "threat_overview", "threat_record",
+    "position_text", "quote_with_sic", "record_facts", "record_sentence", "threat_instruments", "threat_overview", "threat_record",
     "threat_row", "trend_summary",
 ]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
+from markupsafe import Markup
 
 import briefkit as bk
 
@@ -397,6 +398,7 @@ def _people(tables) -> Indicator:
         + (f"; New Zealand hosted {bk.fmt_quantity(facts['nz_refugees'], 'refugees')} and "
            f"{bk.fmt_quantity(facts['nz_asylum_seekers'], 'asylum seekers')} in {facts['nz_year']}"
            if facts["nz_year"] is not None else "")
+        + (" (UNHCR's latest figures, possibly mid-year)" if "mid-year" in facts["year_note"] else "")
         + ". These count displacement hosted, not people smuggling."
     )
     p_last = p[p["year"] == int(p["year"].max())].sort_values("refugees", ascending=False)
@@ -615,6 +617,34 @@ def record_sentence(record: pd.DataFrame, limit: int = 2) -> str:
     if not items:
         return ""
     return f"Key dates for New Zealand: {'; '.join(reversed(items))}."
+
+
+def record_facts(record: pd.DataFrame, limit: int = 3):
+    """New Zealand's record on the threat as one sentence: the latest ``limit`` facts, told in
+    date order, each with its date and figure; a fact resting only on a weak source keeps its
+    "unverified" flag (tables and overviews, not key points). "" when there are none."""
+    if record.empty:
+        return ""
+    items, seen = [], set()
+    for _, r in record.iterrows():
+        if r["what"] in seen:
+            continue
+        seen.add(r["what"])
+        text = _in_sentence(str(r["what"])) + (f", {r['when']}" if r["when"] else "")
+        items.append(bk.flagged(text + (f": {r['figure']}" if r["figure"] else ""), r["verified"]))
+        if len(items) == limit:
+            break
+    return bk.phrase("New Zealand's record: {items}.", items=Markup("; ").join(reversed(items)))
+
+
+def position_text(record: pd.DataFrame, ind: Indicator, treaties: pd.DataFrame):
+    """New Zealand's position on one threat, computed from the data: the latest facts of New
+    Zealand's record, the indicator's headline and its treaties, flags kept."""
+    from .treaties import treaty_sentence
+
+    parts = [record_facts(record), bk.sentence(ind.headline),
+             treaty_sentence(treaties) if len(treaties) else ""]
+    return Markup(" ").join(p for p in parts if p)
 
 
 def mfat_point(profile: pd.Series, year: int | None) -> str:

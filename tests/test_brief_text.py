@@ -217,6 +217,38 @@ def test_12_threat_profiles_drop_repeated_judgements_and_all_threats_rows(built)
         assert "Limits of the evidence" in text
 
 
+def test_outlook_positions_are_computed_from_the_data_with_flags(built):
+    """New Zealand's position on each threat comes from the tables (no figure typed into prose):
+    the indicator's headline, the record, the treaties; a weak-sourced fact keeps its flag."""
+    markup = page(built, "outlook")
+    table = re.search(r"<caption>New Zealand(?:'|&#39;)s position and main instruments</caption>(.*?)</table>", markup, re.S)
+    assert table, "the outlook's position table is missing"
+    rows = {visible(name): cell for name, cell in re.findall(
+        r'<tr[^>]*><td class="bk-[a-z]+">(.*?)</td><td class="bk-[a-z]+">(.*?)</td>', table.group(1), re.S)}
+    assert "Christchurch masjidain, 15 March 2019: 51 people killed" in visible(rows["Terrorism"])
+    assert "NCSC recorded 343 cyber incidents" in visible(rows["Cyber security"])
+    # the 2021 attribution rests on a media report: it keeps its flag; the 2024 one does not carry one
+    assert re.search(r"Microsoft Exchange exploitation, 19 July 2021 <span class=\"bk-unverified\"", rows["Cyber security"])
+    assert not re.search(r"26 March 2024 <span", rows["Cyber security"])
+    assert "9,576" in visible(rows["Weapons of mass destruction"]) and "military stockpiles" in visible(rows["Weapons of mass destruction"])
+    assert "Rocket Lab" in visible(rows["Space security"]) and "1 January 2023" in visible(rows["Space security"])
+
+
+def test_sources_name_tables_by_title_and_date_not_identifier(built):
+    for brief in BRIEFS:
+        section = re.search(r'<section class="sources">(.*?)</section>', page(built, brief), re.S).group(1)
+        assert "<code>" not in section, brief
+        assert not re.search(r"data as of \d{4}-\d\d-\d\d", section), brief
+        assert re.search(r"data as of \d{1,2} [A-Z][a-z]+ \d{4}", section), brief
+
+
+def test_a_region_without_forums_has_no_empty_forum_section(built):
+    middle_east = page(built, "region-middle-east")
+    assert "Forums and memberships" not in visible(middle_east)
+    assert "no forum specific to the Middle East" in " ".join(visible(p) for p in key_points(middle_east))
+    assert "Forums and memberships" in visible(page(built, "region-pacific"))
+
+
 # --------------------------------------------------------------------------- layout in the PDF
 
 def _pages(built: Path, brief: str) -> list[list[str]]:

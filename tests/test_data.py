@@ -328,7 +328,7 @@ def test_restricted_row_never_reaches_an_unclassified_brief(pack):
         assert "hidden" not in set(shown["role_id"])
         assert len(shown) == 3
     bundle = sources.bundle(sources.USED.provenance())
-    assert "1 row(s) marked above" in bundle["text/html"]
+    assert "1 row marked above this brief's classification was withheld" in bundle["text/html"]
     assert "Nightjar" not in json.dumps(bundle) and "hidden" not in json.dumps(bundle)
     assert bundle[sources.PROVENANCE_MIME]["tables"][0]["withheld"] == 1
     restricted = tables.table("roles", marking="RESTRICTED")

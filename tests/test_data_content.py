@@ -62,9 +62,10 @@ def test_christchurch_call_paris_15_may_2019_nz_and_france(commitments):
     assert "mfat.govt.nz" in r["source_url"] and r["verified"] == "true"
 
 
-def test_terrorism_threat_names_christchurch_and_rand_series_is_flagged_as_ending_2009():
-    t = row(read("threats"), threat_id="terrorism")
-    assert "51 people" in t["nz_angle"] and "Christchurch Call" in t["nz_angle"]
+def test_terrorism_record_names_christchurch_and_rand_series_is_flagged_as_ending_2009():
+    assert "nz_angle" not in read("threats").columns  # New Zealand's position is computed, not typed
+    commitments = read("nz_commitments")
+    assert {"christchurch-attack-killed", "christchurch-call"} <= set(commitments["record_id"])
     rand = read("terrorism_incidents")
     assert rand["year"].astype(int).max() == 2009
     pack = yaml.safe_load((DATA / "datapackage.yaml").read_text(encoding="utf-8"))
@@ -85,6 +86,15 @@ def test_iraq_building_partner_capacity_ended_june_2020_and_cites_no_blog(ops):
     assert (r["start_year"], r["end_year"], r["ongoing"]) == ("2015", "2020", "false")
     assert "30 June 2020" in r["personnel_note"]
     assert "whaleoil" not in r["source_url"] and "defence.govt.nz" in r["source_url"]
+    # the troops came home before the mandate ended (NZDF release, March 2020)
+    assert "left Camp Taji by late March 2020" in r["personnel_note"] and "PO2003/S00312" in r["source_url"]
+
+
+def test_minusma_years_are_the_gazetted_operational_service():
+    """NZ Gazette 2020-gs3208: operational service in Mali 1 March 2018 to 31 March 2019."""
+    r = row(read("peace_support_operations"), operation_id="MINUSMA")
+    assert (r["start_year"], r["end_year"]) == ("2018", "2019")
+    assert "gazette.govt.nz/notice/id/2020-gs3208" in r["source_url"] and r["verified"] == "true"
 
 
 @pytest.mark.parametrize("oid, start, end, region, un_led", [
@@ -347,7 +357,27 @@ def test_sic_marks_only_words_the_page_really_has():
 def test_reader_text_in_the_data_holds_no_table_identifiers():
     for name in ("nz_roles", "nz_commitments", "threats", "judgements"):
         rows = read(name)
-        for col in ("description", "title", "nz_angle", "source", "text"):
+        for col in ("description", "title", "source", "text"):
             if col in rows.columns:
                 for value in rows[col]:
                     assert not re.search(r"\(see [a-z_]+\)|\b[a-z]+_[a-z_]+\b", value), (name, col, value)
+
+
+def test_no_flow_mapping_in_the_data_package_is_split_by_an_unquoted_comma():
+    """In YAML's {a: b, c} an unquoted comma ends the value: "Ministry of Business, Innovation
+    and Employment" became publisher "Ministry of Business" and a key with no value."""
+    descriptor = yaml.safe_load((DATA / "datapackage.yaml").read_text(encoding="utf-8"))
+    empty = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if value is None:
+                    empty.append(f"{path}/{key}")
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}[{i}]")
+
+    walk(descriptor, "")
+    assert empty == []

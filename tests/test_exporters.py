@@ -122,3 +122,48 @@ def test_stock_nbconvert_renders_the_executed_notebook_as_the_build_did(tmp_path
     assert stock == (pack / "briefs" / "good-europe.html").read_text()
     assert "IN-CONFIDENCE" in stock and 'http-equiv="Content-Security-Policy"' in stock
     assert not re.search(r"<script", stock)
+
+
+def test_stable_ids_renumber_in_order_at_the_same_width():
+    from briefkit.exporters.pdf import stable_ids
+
+    raw = (b"<</ID (node00001502)>> <</Headers [(node00001502) (node00000977)]>>"
+           b" /Names [(node00000977) 5 0 R (node00001502) 6 0 R] /Limits [(node00000977) (node00001502)]")
+    out = stable_ids(raw)
+    assert len(out) == len(raw)  # no byte offset moves
+    assert out == (b"<</ID (node00000002)>> <</Headers [(node00000002) (node00000001)]>>"
+                   b" /Names [(node00000001) 5 0 R (node00000002) 6 0 R] /Limits [(node00000001) (node00000002)]")
+    assert stable_ids(b"%PDF no structure") == b"%PDF no structure"
+
+
+def test_a_pdf_is_the_same_whatever_the_browser_printed_before_it(tmp_path):
+    """The browser keeps its pages for later prints (a new one costs ~0.8 core-s): a brief's
+    PDF must not depend on which documents that page showed before."""
+    chromium_or_skip()
+    from briefkit import config
+    from briefkit.exporters.browser import Browser, find_chromium
+    from briefkit.exporters.pdf import set_info
+
+    settings = config.settings()
+    table = "".join(f"<tr><th scope='row'>r{i}</th><td>{i}</td></tr>" for i in range(30))
+    docs = {}
+    for name, rows in (("a", table * 3), ("b", table)):
+        docs[name] = tmp_path / f"{name}.html"
+        docs[name].write_text(f"<!doctype html><html><head><title>{name}</title></head><body><h1>{name}</h1>"
+                              f"<table><thead><tr><th>k</th><th>v</th></tr></thead><tbody>{rows}</tbody></table>"
+                              "</body></html>", encoding="utf-8")
+
+    def printed(order, folder):
+        folder.mkdir()
+        with Browser(find_chromium(None, settings.chromium, settings.playwright_browsers), pages=1) as browser:
+            for name in order:
+                browser.pdf(docs[name], folder / f"{name}.pdf")
+                set_info(folder / f"{name}.pdf", {"Title": name}, None)
+        return (folder / "b.pdf").read_bytes()
+
+    def undated(data: bytes) -> bytes:  # the browser's own dates (wall clock) when none is given
+        return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)", b"", data)
+
+    first, after = printed(["b"], tmp_path / "first"), printed(["a", "a", "b"], tmp_path / "after")
+    assert b"(node" in first  # a tagged PDF whose table cells carry structure IDs
+    assert undated(first) == undated(after)

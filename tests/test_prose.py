@@ -105,7 +105,7 @@ def test_fmt_num():
 
 @pytest.mark.parametrize(
     ("precision", "expected"),
-    [("day", "15 March 2019"), ("month", "March 2019"), ("year", "2019"), ("approx", "15 March 2019"), ("day(inferred)", "15 March 2019")],
+    [("day", "15 March 2019"), ("month", "March 2019"), ("year", "2019"), ("approx", "about 15 March 2019"), ("day(inferred)", "15 March 2019")],
 )
 def test_fmt_date_precisions(precision, expected):
     assert fmt_date(pd.Timestamp("2019-03-15"), precision=precision) == expected
@@ -251,3 +251,28 @@ def test_small_tables_stay_on_one_page_and_long_ones_may_split():
 def test_empty_table_shows_a_sentence_instead():
     out = table_html(pd.DataFrame({"a": []}), empty="Nothing <here>.")
     assert out == '<p class="bk-empty">Nothing &lt;here&gt;.</p>'
+
+
+def test_a_share_too_small_to_show_is_not_printed_as_none():
+    from briefkit.nb.prose import fmt_percent
+
+    assert fmt_percent(1 / 6718, 1) == "<0.1%"  # one satellite of 6,718
+    assert fmt_percent(0.004, 0) == "<1%"
+    assert fmt_percent(0, 1) == "0.0%" and fmt_percent(0.256) == "26%" and fmt_percent(0.0005, 1) == "0.1%"
+
+
+def test_an_approximate_day_says_so():
+    from briefkit.nb.prose import fmt_date
+
+    assert fmt_date("2024-01-18", "approx") == "about 18 January 2024"
+    assert fmt_date("2024-01-18", "day") == "18 January 2024" and fmt_date("2024-01-18", "month") == "January 2024"
+
+
+def test_a_table_cell_keeps_engine_markup_and_escapes_text():
+    from briefkit.nb.prose import flagged, phrase, table_html
+
+    df = pd.DataFrame({"what": [phrase("{x} and {y}", x="RAND's <b>", y=flagged("APT40", False)), "a <i>plain</i> cell"]})
+    out = str(table_html(df))
+    assert "RAND&#39;s &lt;b&gt; and APT40 <span class=\"bk-unverified\"" in out  # flag kept, text escaped once
+    assert "&amp;#39;" not in out and "&lt;span" not in out
+    assert "a &lt;i&gt;plain&lt;/<wbr>i&gt; cell" in out and "</span>" in out  # slashes wrap in text only

@@ -75,7 +75,7 @@ class Browser:
     """One headless Chromium, shared by every exporter of a build. Use as a context manager.
 
     The browser runs under Playwright's async API on a thread of its own, so any thread may
-    call :meth:`pdf` and several PDFs print at once (one page each, in a context of its own
+    call :meth:`pdf` and several PDFs print at once (each on a page of its own, kept for later prints,
     with JavaScript disabled), while the caller's threads go on executing notebooks. Pages may
     only load ``file:`` URLs: any other request is blocked and reported, so a brief that would
     need the network fails loudly instead of printing a broken page.
@@ -136,6 +136,7 @@ class Browser:
         from playwright.async_api import async_playwright
 
         self._slots = asyncio.Semaphore(self.pages)
+        self._idle: list = []  # pages free for the next print: (context, page, blocked)
         self._pw = await async_playwright().start()
         try:
             self._browser = await self._pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
@@ -146,6 +147,7 @@ class Browser:
             ) from exc
 
     async def _close(self) -> None:
+        self._idle = []
         try:
             if self._browser is not None:
                 await self._browser.close()
@@ -154,8 +156,12 @@ class Browser:
                 await self._pw.stop()
             self._browser = self._pw = None
 
-    async def _open(self, html_path: Path, scale: float = 1):
-        """A new page (in a context of its own, JavaScript off) showing ``html_path``."""
+    async def _new_page(self, scale: float = 1):
+        """A page in a context of its own, JavaScript off, that may only load local files.
+
+        Returns ``(context, page, blocked)``: ``blocked`` collects the URLs the page asked
+        for and was refused; the caller empties it before each load.
+        """
         blocked: list[str] = []
 
         async def guard(route):
@@ -172,35 +178,49 @@ class Browser:
         try:
             page = await context.new_page()
             await page.route("**/*", guard)
-            await page.goto(html_path.resolve().as_uri(), wait_until="load")
-            # Playwright's own evaluation runs through the DevTools protocol, not as page
-            # script, so it still works with the page's JavaScript off.
-            await page.evaluate("document.fonts.ready.then(() => true)")
         except BaseException:
             await context.close()
             raise
+        return context, page, blocked
+
+    async def _load(self, page, blocked: list, html_path: Path) -> None:
+        blocked.clear()
+        await page.goto(html_path.resolve().as_uri(), wait_until="load")
+        # Playwright's own evaluation runs through the DevTools protocol, not as page
+        # script, so it still works with the page's JavaScript off.
+        await page.evaluate("document.fonts.ready.then(() => true)")
         if blocked:
-            await context.close()
             raise RenderError(
                 f"{html_path} asks for network resources ({', '.join(blocked[:3])}); briefs must be "
                 "self-contained. Embed the resource or remove it from the notebook's output."
             )
-        return context, page
 
     async def _print(self, html_path: Path, pdf_path: Path) -> None:
+        """Print on a page kept from an earlier print when one is free.
+
+        A new context and page cost Chromium about 0.8 core-seconds (a renderer started and
+        torn down), more than printing a brief; with scripts off a page keeps nothing of the
+        document it showed before that could reach the next, so pages are reused. A page that
+        failed is closed, never reused.
+        """
         async with self._slots:
-            context, page = await self._open(html_path)
+            held = self._idle.pop() if self._idle else await self._new_page()
+            context, page, blocked = held
             try:
+                await self._load(page, blocked, html_path)
                 # tagged: a structure tree for screen readers; outline: bookmarks from the headings.
                 await page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4",
                                tagged=True, outline=True)
-            finally:
+            except BaseException:
                 await context.close()
+                raise
+            self._idle.append(held)
 
     async def _pictures(self, html_path: Path, selector: str) -> list[bytes]:
         async with self._slots:
-            context, page = await self._open(html_path, scale=2)
+            context, page, blocked = await self._new_page(scale=2)
             try:
+                await self._load(page, blocked, html_path)
                 return [await element.screenshot(type="png") for element in await page.query_selector_all(selector)]
             finally:
                 await context.close()

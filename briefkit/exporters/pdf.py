@@ -94,6 +94,7 @@ def set_info(path: Path, entries: dict[str, str], date: dt.datetime | None) -> N
                 body = _DATE.sub(lambda m: b"/%s (%s)" % (m.group(1), stamp.ljust(len(m.group(2)))[:len(m.group(2))]), body)
             body = _blank_strings(body)
             data[start:end] = body
+    data[:] = stable_ids(bytes(data))
     number = size  # a new object: the old dictionary stays as it was overwritten
     fields = dict(entries)
     entries_pdf = b"".join(b"/%s %s\n" % (k.encode(), _pdf_text(v)) for k, v in fields.items())
@@ -110,6 +111,25 @@ def set_info(path: Path, entries: dict[str, str], date: dt.datetime | None) -> N
     tmp = Path(path).with_name(Path(path).name + ".meta")
     tmp.write_bytes(bytes(data))
     tmp.replace(path)
+
+
+_NODE_ID = re.compile(rb"\(node(\d{8})\)")
+
+
+def stable_ids(data: bytes) -> bytes:
+    """Chromium's structure-element IDs renumbered 1, 2, 3... in their own order.
+
+    A tagged PDF names its table cells by the renderer's DOM node numbers (``(node00001502)``),
+    which count on across the documents one browser page has shown: the same brief printed
+    after another would differ in these strings alone. Renumbered in increasing order (so the
+    ID name tree stays sorted) and at the same width (so no byte offset moves), the PDF depends
+    on its own document only.
+    """
+    numbers = sorted({int(n) for n in _NODE_ID.findall(data)})
+    if not numbers:
+        return data
+    new = {n: i for i, n in enumerate(numbers, start=1)}
+    return _NODE_ID.sub(lambda m: b"(node%08d)" % new[int(m.group(1))], data)
 
 
 def _blank_strings(body: bytes) -> bytes:

@@ -88,10 +88,15 @@ def fmt_num(value: Any, digits: int = 1) -> str:
 
 
 def fmt_percent(value: Any, digits: int = 0) -> str:
-    """A fraction as a percentage: ``0.256 -> "26%"``."""
+    """A fraction as a percentage: ``0.256 -> "26%"``; a share too small to show at ``digits``
+    is "<0.1%" (or "<1%"), never "0.0%", which would say there is none."""
     if _is_missing(value):
         return MISSING
-    return f"{float(value) * 100:.{digits}f}%"
+    pct = float(value) * 100
+    smallest = 10 ** -digits
+    if 0 < abs(pct) < smallest / 2:
+        return f"{'<' if pct > 0 else '>-'}{smallest:.{digits}f}%"
+    return f"{pct:.{digits}f}%"
 
 
 _PRECISIONS = ("day", "month", "year")
@@ -110,12 +115,14 @@ def _precision(precision: Any) -> str:
 def fmt_date(value: Any, precision: str = "day") -> str:
     """A date in NZ style at its known precision: ``15 March 2019``, ``March 2019``, ``2019``.
 
-    ``precision`` may also be a data value such as ``"day(inferred)"`` or ``"approx"``
-    (read as day precision). Missing dates give an em dash.
+    ``precision`` may also be a data value such as ``"day(inferred)"``, or ``"approx"``: a day
+    that is only approximately known reads "about 18 January 2024". Missing dates give an em dash.
     """
     if _is_missing(value):
         return MISSING
     prec = _precision(precision)
+    if str(precision).strip().lower().startswith("approx"):
+        return "about " + fmt_date(value, "day")
     if isinstance(value, int | float) and not isinstance(value, bool):
         ts = pd.Timestamp(year=int(value), month=1, day=1)
         prec = "year"
@@ -398,6 +405,9 @@ def _default_header(col: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_SLASH_IN_TEXT = re.compile(r"/(?![^<>]*>)")  # a slash outside any tag of escaped markup
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, Markup) else str(value)
 
@@ -430,8 +440,8 @@ def _formatter(series: pd.Series, spec: FormatSpec | None) -> Callable[[Any, Map
             spec = "num"
         else:
             spec = "text"
-    if spec == "text":
-        return lambda v, _row: MISSING if _is_missing(v) else str(v)
+    if spec == "text":  # engine Markup (a flagged value from bk.flagged or bk.phrase) is kept
+        return lambda v, _row: MISSING if _is_missing(v) else _text(v)
     if spec == "int":
         return lambda v, _row: fmt_int(v)
     if spec == "num":
@@ -533,8 +543,8 @@ def table_html(
         cells = []
         for j, c in enumerate(cols):
             text = escape(cells_text[j])
-            if not numeric[c] and not short[c]:
-                text = text.replace("/", Markup("/<wbr>"))  # let "A/B/C" wrap after a slash
+            if not numeric[c] and not short[c]:  # let "A/B/C" wrap after a slash (in text, not in tags)
+                text = Markup(_SLASH_IN_TEXT.sub("/<wbr>", str(text)))
             if j == flag_at and flagged:
                 text += " " + unverified_flag()
             cells.append(f"<td{cls(c)}>{text}</td>")

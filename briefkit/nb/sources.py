@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from ..dates import human_date
+
 PROVENANCE_MIME = "application/vnd.briefkit.provenance+json"
 KEY_POINTS_MIME = "application/vnd.briefkit.key-points+json"  # bk.key_points: the bottom line, for the build
 
@@ -70,12 +72,17 @@ def section_html(provenance: dict) -> Markup:
 
 
 def _item(t: dict) -> Markup:
+    """One table in reader's words: its title, its date, its sources; the table's identifier
+    only as a ``data-table`` attribute (for tools), never as text."""
     cites = Markup("; ").join(_cite(s) for s in t["sources"])
-    withheld = Markup(' <span class="withheld">{0} row(s) marked above this brief\'s '
-                      "classification were withheld.</span>").format(t["withheld"]) if t["withheld"] else ""
-    return Markup("<li><strong>{title}</strong> (<code>{name}</code>), data as of {as_of}. "
+    n = t["withheld"]
+    withheld = Markup(' <span class="withheld">{0} {1} marked above this brief\'s '
+                      "classification {2} withheld.</span>").format(
+        n, "row" if n == 1 else "rows", "was" if n == 1 else "were") if n else ""
+    as_of = Markup(", data as of {0}").format(human_date(t["as_of"])) if t["as_of"] else ""
+    return Markup('<li data-table="{name}"><strong>{title}</strong>{as_of}. '
                   "Sources: {cites}. Licence: {licence}.{withheld}</li>").format(
-        title=t["title"], name=t["name"], as_of=t["as_of"], cites=cites or "not stated",
+        title=t["title"], name=t["name"], as_of=as_of, cites=cites or "not stated",
         licence=t["licence"] or "not stated", withheld=withheld)
 
 
