@@ -42,8 +42,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--pack", default=str(ROOT / "pack.yml"), metavar="PATH", help="catalogue (default: the repo's pack.yml)")
     p.add_argument("--runs", type=int, default=3, metavar="N", help="timed runs of each way; medians reported (default: 3)")
     p.add_argument("--only", action="append", metavar="GLOB", help="only these briefs (repeatable, globs)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="build.py --jobs (default: CPUs, %(default)s here)")
+    p.add_argument("--jobs", type=int, default=(os.cpu_count() or 1) + 1, metavar="N",
+                   help="build.py --jobs (default: build.py's own, CPUs + 1, %(default)s here)")
     p.add_argument("--format", action="append", choices=("html", "pdf"), help="formats (repeatable; default both)")
     p.add_argument("--noop-runs", type=int, default=5, metavar="N", help="no-op rebuilds timed (default: 5)")
     p.add_argument("--table", metavar="NAME", help="data table changed for the one-table rebuild "

@@ -113,7 +113,7 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
         "wall_s": b,
         "cpu_s": b_cpu,
         "core_s_per_brief": round(b_cpu / len(ids), 3),
-        "cpu_busy": round(b_cpu / (b * args.jobs), 3) if b else None,
+        "cpu_busy": round(b_cpu / (b * (os.cpu_count() or 1)), 3) if b else None,  # of the cores, whatever --jobs
         "briefs": len(ids),
         "peak_pss_mb": max(r["peak_pss_mb"] for r in build_runs),
         "max_rss_mb": max(r["max_rss_mb"] for r in build_runs),
@@ -166,7 +166,7 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
                           env=build_env, base=build)
         fixed, per = fit((len(ids), b), (scale["briefs"], scale["wall_s"]))
         scale["fit"] = {"fixed_s": round(fixed, 2), "per_brief_s": round(per, 3)}
-        scale["projection_1000_on_16_s"] = round(projection(fixed, per, args.jobs), 1)
+        scale["projection_1000_on_16_s"] = round(projection(fixed, per, os.cpu_count() or 1), 1)  # cores, not --jobs
         result["scale"] = scale
     return result
 
@@ -205,7 +205,7 @@ def markdown(res: dict[str, Any]) -> str:
     if res["ratio"]:
         lines.append(f"| speed-up of `build.py` over the naive loop (a/b) | **{res['ratio']:.1f}×** |")
     lines += [
-        f"| CPU busy while building (CPU time / (wall × {jobs} jobs)) | {b['cpu_busy'] * 100:.0f}% |",
+        f"| CPU busy while building (CPU time / (wall × {os.cpu_count() or 1} cores)) | {b['cpu_busy'] * 100:.0f}% |",
         f"| no-op rebuild (`python build.py`, nothing changed) | {res['noop']['wall_s']:.2f} s |",
     ]
     if one["table"]:
@@ -223,7 +223,7 @@ def markdown(res: dict[str, Any]) -> str:
             f"| scale: peak memory (PSS), {scale['briefs']} vs {n} briefs | {scale['peak_pss_mb']:.0f} MB vs "
             f"{scale['base_peak_pss_mb']:.0f} MB (outputs on disk: {scale['outputs_mb']:.0f} MB) |",
             f"| projection: 1,000 briefs on 16 cores ({scale['fit']['fixed_s']:.1f} s fixed + "
-            f"{scale['fit']['per_brief_s']:.3f} s a brief on {jobs} cores) | "
+            f"{scale['fit']['per_brief_s']:.3f} s a brief on {os.cpu_count() or 1} cores) | "
             f"{scale['projection_1000_on_16_s']:.0f} s ({scale['projection_1000_on_16_s'] / 60:.1f} min) |",
         ]
     if a:

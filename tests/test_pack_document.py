@@ -29,6 +29,9 @@ def _notebook(path: Path, body: str) -> None:
     nbformat.write(nb, path)
 
 
+LOGS: dict[str, str] = {}  # the editions' build logs
+
+
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory):
     """Two editions (1 and 2 November 2026); between them terrorism's level goes 2 -> 3."""
@@ -54,10 +57,12 @@ def editions(tmp_path_factory):
     subprocess.run(["git", "init", "-q", str(root)], check=True)  # no commit: dates come from the edition
     first = run_build(root, "--edition", "--edition-date", "2026-11-01")
     assert first.returncode == 0, first.stderr
+    LOGS["first"] = first.stderr
     csv = root / "data" / "threats.csv"
     csv.write_text(csv.read_text().replace("terrorism,Terrorism,rising,2,", "terrorism,Terrorism,rising,3,"))
     second = run_build(root, "--edition", "--edition-date", "2026-11-02")
     assert second.returncode == 0, second.stderr
+    LOGS["second"] = second.stderr
     return root
 
 
@@ -178,3 +183,12 @@ def test_identical_inputs_give_identical_pack_pdfs(editions):
     if "0 built" not in again.stdout:  # briefkit's own files were edited while the suite ran
         pytest.skip("the engine's files changed during the test, so the inputs are not identical")
     assert pdf.read_bytes() == before
+
+
+def test_the_whole_pack_is_printed_once(editions):
+    """The combined PDF costs one print of the pack (the full build's budget): its front pages
+    are counted on a print of those alone, so the contents' page numbers are right first time,
+    in a new set and in a later edition whose "Changes since" pages have grown."""
+    for run in ("first", "second"):
+        for name in ("pack-unclassified.pdf", "pack-in-confidence.pdf"):
+            assert f"{name}: the whole pack printed once" in LOGS[run], (run, name)

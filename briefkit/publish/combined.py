@@ -17,6 +17,7 @@ if a number was wrong the page is printed again with the right ones.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Callable
@@ -29,6 +30,7 @@ MAIN = re.compile(r"<main>(.*)</main>", re.S)
 STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 ID_ATTR = re.compile(r'(\sid=")([^"]+)(")')
 CHANGES = "#changes"  # the "Changes since" page among the contents' entries
+log = logging.getLogger("briefkit")
 ID_REF = re.compile(r'((?:href|xlink:href)="#|url\(#)([^")]+)')
 
 
@@ -53,8 +55,9 @@ def head_styles(html: str) -> str:
 
 
 def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, built_at: str,
-              starts: dict[str, int] | None) -> tuple[str, list[dict]]:
-    """The set's combined HTML, and its briefs (id, title, bottom line, body) in order."""
+              starts: dict[str, int] | None, front_only: bool = False) -> tuple[str, list[dict]]:
+    """The set's combined HTML, and its briefs (id, title, bottom line, body) in order;
+    ``front_only``: the front pages alone (cover to "Changes since"), to count them."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
     from markupsafe import Markup
 
@@ -81,7 +84,7 @@ def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, b
         edition_label=label, issued=issued, styles=Markup(styles.replace("</", "<\\/")),
         css=Markup((TEMPLATES / "pack.css").read_text(encoding="utf-8")), key_text=ch.key_text,
         shown_rows=ch.SHOWN_ROWS, dict_of=lambda row, key: {k: row.get(k, "") for k in key},
-        changes_page=(starts or {}).get(CHANGES, 0),
+        changes_page=(starts or {}).get(CHANGES, 0), front_only=front_only,
     )
     entries = ([{"id": CHANGES, "title": f"Changes since {human_date(changes['since'])}",
                  "page": (starts or {}).get(CHANGES, 0)}] if changes else []) + briefs
@@ -89,16 +92,22 @@ def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, b
 
 
 def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, changes: dict | None, dest: Path,
-               edition: str = "", built_at: str = "", front_guess: int | None = None) -> int:
+               edition: str = "", built_at: str = "") -> int:
     """Print the set's combined PDF to ``dest``; return its number of front pages."""
     from ..exporters.pdf import info, set_info, when
 
-    front = front_guess or (4 if changes else 3)
-    starts = _predict(out, rset, front)
     html_path = files.temp_path(dest.with_suffix(".html"), staging)
     pdf_path = files.temp_path(dest, staging)
     try:
-        for _ in range(3):
+        # The front pages printed alone (a fraction of a second) say how many there are and
+        # where "Changes since" starts; last time's count is no guide once the changes grow.
+        page, entries = pack_html(pack, out, rset, changes, edition, built_at, None, front_only=True)
+        html_path.write_text(page, encoding="utf-8")
+        printer(html_path, pdf_path)
+        front = page_count(pdf_path)
+        changes_at = _starts(pdf_path, [e for e in entries if e["id"] == CHANGES]).get(CHANGES, front)
+        starts = _predict(out, rset, front, changes_at)
+        for prints in range(1, 4):  # a prediction proved wrong (e.g. the front pages grew): print again
             page, entries = pack_html(pack, out, rset, changes, edition, built_at, starts)
             html_path.write_text(page, encoding="utf-8")
             printer(html_path, pdf_path)
@@ -106,6 +115,7 @@ def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, ch
             if actual == {e["id"]: e["page"] for e in entries} or not actual:
                 break
             starts = actual
+        log.info("%s: the whole pack printed %s", dest.name, "once" if prints == 1 else f"{prints} times")
         briefs = [e for e in entries if e["id"] != CHANGES]
         first = min((actual.get(b["id"], front + 1) for b in briefs), default=front + 1)
         set_info(pdf_path, info(
@@ -123,10 +133,11 @@ def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, ch
     return first - 1
 
 
-def _predict(out: Path, rset, front: int) -> dict[str, int]:
+def _predict(out: Path, rset, front: int, changes_at: int | None = None) -> dict[str, int]:
     """Where each brief will start: after the front pages and the briefs before it, each as
-    long as its own PDF (one page when it has none)."""
-    starts, page = ({CHANGES: front}, front + 1) if rset and front else ({}, front + 1)
+    long as its own PDF (one page when it has none); "Changes since" at ``changes_at`` (by
+    default the last front page)."""
+    starts, page = ({CHANGES: changes_at or front}, front + 1) if rset and front else ({}, front + 1)
     for r in rset.records:
         outputs = r.get("outputs") or {}
         if not outputs.get("html"):

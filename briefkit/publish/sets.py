@@ -131,7 +131,7 @@ def _write_set(pack: Pack, out: Path, staging: Path, rset: ReleaseSet, changes: 
         record["pdf"] = f"{rset.slug}/{rset.pdf_name}"
     elif printer is not None and any((r.get("outputs") or {}).get("html") for r in rset.records):
         record["front_pages"] = print_pack(printer, pack, out, staging, rset, changes, pdf,
-                                           edition=edition, built_at=built_at, front_guess=before.get("front_pages"))
+                                           edition=edition, built_at=built_at)
         record["pdf"] = f"{rset.slug}/{rset.pdf_name}"
     if record["pdf"]:
         keep.add(rset.pdf_name)
