@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Iterable
 
 from .common import BUILD_PY, TreeMemory, run
 
+PACK_PRINTED = re.compile(r"\.pdf: the whole pack printed \w+(?: times)? in ([\d.]+) s")
+
 
 def build_py(pack_yml: Path, out_dir: Path, *args: str, env: dict[str, str], logfile: Path) -> dict[str, Any]:
     """Run ``python build.py --pack PACK --output OUT ARGS``; return time, CPU, memory and the
     manifest's counts."""
     argv = [sys.executable, str(BUILD_PY), "--pack", str(pack_yml), "--output", str(out_dir), *args]
+    logged = logfile.stat().st_size if logfile.exists() else 0
     with TreeMemory() as memory:
         result = run(argv, cwd=pack_yml.parent, env=env, logfile=logfile)
+    with open(logfile, "rb") as fh:  # this run's part of the log: the combined PDFs' print times
+        fh.seek(logged)
+        packs = [float(s) for s in PACK_PRINTED.findall(fh.read().decode(errors="replace"))]
     try:
         manifest = json.loads((out_dir / "manifest.json").read_text())["briefs"]
     except (OSError, ValueError, KeyError):
@@ -37,6 +44,7 @@ def build_py(pack_yml: Path, out_dir: Path, *args: str, env: dict[str, str], log
         "built": sorted(i for i, s in statuses.items() if s == "built"),
         "failed": sorted(i for i, s in statuses.items() if s == "failed"),
         "up_to_date": sorted(i for i, s in statuses.items() if s == "up to date"),
+        "pack_pdf_s": round(sum(packs), 2),  # the release sets' combined PDFs (0 when none printed)
     }
 
 

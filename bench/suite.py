@@ -118,6 +118,7 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
         "peak_pss_mb": max(r["peak_pss_mb"] for r in build_runs),
         "max_rss_mb": max(r["max_rss_mb"] for r in build_runs),
         "failed": sorted({i for r in build_runs for i in r["failed"]}),
+        "pack_pdf_s": median([r.get("pack_pdf_s", 0) for r in build_runs]),
         "runs": build_runs,
     }
     result = {
@@ -208,6 +209,9 @@ def markdown(res: dict[str, Any]) -> str:
         f"| CPU busy while building (CPU time / (wall × {os.cpu_count() or 1} cores)) | {b['cpu_busy'] * 100:.0f}% |",
         f"| no-op rebuild (`python build.py`, nothing changed) | {res['noop']['wall_s']:.2f} s |",
     ]
+    if b.get("pack_pdf_s"):
+        lines.append(f"| of the forced build: the combined PDFs of the release sets (the pack as one document) | "
+                     f"{b['pack_pdf_s']:.1f} s |")
     if one["table"]:
         lines.append(
             f"| one data table changed (`{one['table']}.csv`): {one['rebuilt_count']} of {one['of']} "

@@ -192,3 +192,16 @@ def test_the_whole_pack_is_printed_once(editions):
     for run in ("first", "second"):
         for name in ("pack-unclassified.pdf", "pack-in-confidence.pdf"):
             assert f"{name}: the whole pack printed once" in LOGS[run], (run, name)
+
+
+def test_force_prints_the_combined_pdf_again(tiny_pack):
+    """--force rebuilds every output, the release set's combined PDF included; a plain rebuild
+    with nothing changed prints nothing."""
+    chromium_or_skip()
+    first = run_build(tiny_pack, "--only", "good-*", "--format", "html", "--format", "pdf")
+    assert first.returncode == 0, first.stderr
+    assert "the whole pack printed once" in first.stderr
+    forced = run_build(tiny_pack, "--only", "good-*", "--format", "html", "--format", "pdf", "--force")
+    assert forced.returncode == 0 and "the whole pack printed once" in forced.stderr
+    again = run_build(tiny_pack, "--only", "good-*", "--format", "html", "--format", "pdf")
+    assert again.returncode == 0 and "the whole pack printed" not in again.stderr

@@ -647,7 +647,7 @@ def _publish(session: Session, report: Report, previous: dict, context: dict, in
                                               printer=_pack_printer(session), edition=session.opts.edition,
                                               built_at=context.get("built_at") or ("" if not (index or session.opts.edition)
                                                                          else build_context(session.pack, session.settings)["built_at"]),
-                                              refresh=index)
+                                              refresh=index, force=session.opts.force)
         except OSError:
             raise
         except Exception as exc:  # a release set's PDF failing must not lose the briefs' manifest

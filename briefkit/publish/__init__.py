@@ -80,14 +80,15 @@ def records(pack: Pack, out: Path, results, previous: dict, commit: str) -> list
 
 
 def release(pack: Pack, out: Path, staging: Path, records: list[dict], printer=None, edition: str = "",
-            built_at: str = "", refresh: bool = True) -> tuple[list[dict], dict]:
+            built_at: str = "", refresh: bool = True, force: bool = False) -> tuple[list[dict], dict]:
     """Write the release sets (``sets.py``); return the manifest's ``packs`` and this build's
-    snapshot (for the edition). ``printer(html, pdf)``: the build's browser, or None for no PDFs."""
+    snapshot (for the edition). ``printer(html, pdf)``: the build's browser, or None for no PDFs.
+    ``force`` (``--force``): print the combined PDFs again even where their inputs are unchanged."""
     from .sets import publish_sets
 
     previous = {p["marking"]: p for p in read_manifest(out).get("packs", [])}
     return publish_sets(pack, out, staging, records, printer=printer, edition=edition, built_at=built_at,
-                        previous=previous, refresh=refresh)
+                        previous=previous, refresh=refresh, force=force)
 
 
 def write(pack: Pack, out: Path, staging: Path, records: list[dict], index: bool, packs: list[dict] = ()) -> None:

@@ -94,7 +94,11 @@ def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, b
 def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, changes: dict | None, dest: Path,
                edition: str = "", built_at: str = "") -> int:
     """Print the set's combined PDF to ``dest``; return its number of front pages."""
+    import time
+
     from ..exporters.pdf import info, set_info, when
+
+    started = time.perf_counter()
 
     html_path = files.temp_path(dest.with_suffix(".html"), staging)
     pdf_path = files.temp_path(dest, staging)
@@ -115,7 +119,8 @@ def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, ch
             if actual == {e["id"]: e["page"] for e in entries} or not actual:
                 break
             starts = actual
-        log.info("%s: the whole pack printed %s", dest.name, "once" if prints == 1 else f"{prints} times")
+        log.info("%s: the whole pack printed %s in %.1f s", dest.name, "once" if prints == 1 else f"{prints} times",
+                 time.perf_counter() - started)
         briefs = [e for e in entries if e["id"] != CHANGES]
         first = min((actual.get(b["id"], front + 1) for b in briefs), default=front + 1)
         set_info(pdf_path, info(

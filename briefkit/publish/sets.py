@@ -66,12 +66,12 @@ def _marking(record: dict) -> str:
 
 def publish_sets(pack: Pack, out: Path, staging: Path, records: list[dict], *, printer: Callable | None,
                  edition: str = "", built_at: str = "", previous: dict | None = None,
-                 refresh: bool = True) -> tuple[list[dict], dict]:
+                 refresh: bool = True, force: bool = False) -> tuple[list[dict], dict]:
     """Write every release set; return the manifest's ``packs`` records and this build's snapshot.
 
     ``printer(html, pdf)`` prints a page (the build's browser); None: no combined PDFs this run.
     ``previous``: the last manifest's pack records by marking. ``refresh`` False (a build that
-    built nothing) only fills in what is missing.
+    built nothing) only fills in what is missing. ``force``: print every combined PDF again.
     """
     sets = release_sets(records)
     date = edition or (built_at or "")[:10]
@@ -89,7 +89,8 @@ def publish_sets(pack: Pack, out: Path, staging: Path, records: list[dict], *, p
             snap = ch.snapshot(pack.data, records, date)
             compared = ch.previous_edition(out, before=edition)
         changes = ch.compare(compared[1], snap, rset.marking) if compared else None
-        packs.append(_write_set(pack, out, staging, rset, changes, printer, edition, built_at, before))
+        packs.append(_write_set(pack, out, staging, rset, changes, printer, edition, built_at,
+                                {} if force else before))
     _sweep_sets(out, {s.slug for s in sets})
     return packs, snap
 
