@@ -367,7 +367,7 @@ def contribution_sentences(facts: dict, country: str = NZ) -> list[str]:
     if pd.notna(facts.get("ipi_peak")):
         out.append(
             f"In the IPI series {country}'s uniformed contribution to UN peacekeeping peaked at about "
-            f"{bk.fmt_int(facts['ipi_peak'])} (yearly mean) in {facts['ipi_peak_year']}; in "
+            f"{bk.fmt_int(facts['ipi_peak'])} people in uniform (yearly mean) in {facts['ipi_peak_year']}; in "
             f"{facts['ipi_last_year']} it was about {bk.fmt_int(facts['ipi_last'])}."
         )
     if pd.notna(facts.get("un_last")):
