@@ -566,7 +566,7 @@ def threat_record(commitments: pd.DataFrame, threat: str) -> pd.DataFrame:
     rows["when"] = whens
     rows["_key"] = keys
     rows["figure"] = [_figure(v, u, m) for v, u, m in zip(rows["value"], rows["unit"], rows["measure"])]
-    rows["fact"] = [w + (f": {f}" if f else "") for w, f in zip(rows["what"], rows["figure"])]
+    rows["fact"] = [w + _with_figure(f) for w, f in zip(rows["what"], rows["figure"])]
     return rows.sort_values("_key", ascending=False, kind="stable").drop(columns="_key").reset_index(drop=True)
 
 
@@ -611,12 +611,25 @@ def record_sentence(record: pd.DataFrame, limit: int = 2) -> str:
             continue
         seen.add(r["what"])
         text = _in_sentence(str(r["what"])) + (f", {r['when']}" if r["when"] else "")
-        items.append(text + (f": {r['figure']}" if r["figure"] else ""))
+        items.append((text + _with_figure(r["figure"]), bool(r["when"])))
         if len(items) == limit:
             break
     if not items:
         return ""
-    return f"Key dates for New Zealand: {'; '.join(reversed(items))}."
+    return f"Key dates for New Zealand: {'; '.join(_in_date_order(items))}."
+
+
+def _with_figure(figure: str) -> str:
+    """A fact's figure after its date: ": 51 people killed", or " (licence term: 5 years)" when
+    the figure names its measure with a colon of its own (never two colons in a row)."""
+    if not figure:
+        return ""
+    return f" ({figure})" if ":" in figure else f": {figure}"
+
+
+def _in_date_order(items: list) -> list:
+    """``(text, dated)`` pairs collected newest first, told oldest first; undated facts last."""
+    return [t for t, dated in reversed(items) if dated] + [t for t, dated in items if not dated]
 
 
 def record_facts(record: pd.DataFrame, limit: int = 3):
@@ -631,10 +644,10 @@ def record_facts(record: pd.DataFrame, limit: int = 3):
             continue
         seen.add(r["what"])
         text = _in_sentence(str(r["what"])) + (f", {r['when']}" if r["when"] else "")
-        items.append(bk.flagged(text + (f": {r['figure']}" if r["figure"] else ""), r["verified"]))
+        items.append((bk.flagged(text + _with_figure(r["figure"]), r["verified"]), bool(r["when"])))
         if len(items) == limit:
             break
-    return bk.phrase("New Zealand's record: {items}.", items=Markup("; ").join(reversed(items)))
+    return bk.phrase("New Zealand's record: {items}.", items=Markup("; ").join(_in_date_order(items)))
 
 
 def position_text(record: pd.DataFrame, ind: Indicator, treaties: pd.DataFrame):

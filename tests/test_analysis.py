@@ -568,3 +568,29 @@ def visible_text(markup) -> str:
     import html
     import re
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", str(markup))).split())
+
+
+def test_record_is_told_oldest_first_with_undated_facts_last_and_flags_kept():
+    commitments = pd.DataFrame({
+        "threat_id": ["people-smuggling"] * 3, "title": ["Bali Process member", "Smuggling Protocol ratified", "Trafficking Protocol"],
+        "measure": [None] * 3, "date": ["2002-02-28", None, None], "date_precision": ["day", "status", "status"],
+        "value": [None] * 3, "unit": [None] * 3, "verified": [True, True, False],
+    })
+    record = sp.threat_record(commitments, "people-smuggling")
+    assert sp.record_sentence(record) == ("Key dates for New Zealand: Bali Process member, 28 February 2002; "
+                                          "Smuggling Protocol ratified.")
+    facts = str(sp.record_facts(record))
+    assert facts.index("Bali Process member, 28 February 2002") < facts.index("Smuggling Protocol ratified")
+    assert 'Trafficking Protocol <span class="bk-unverified"' in facts  # kept, with its flag
+
+
+def test_a_figure_that_names_its_measure_goes_in_brackets():
+    commitments = pd.DataFrame({
+        "threat_id": ["space", "terrorism"], "title": ["Launch licences granted", "Terrorist attack: people killed"],
+        "measure": ["licence term", "people killed"], "date": ["2019-04-15", "2019-03-15"], "date_precision": ["day", "day"],
+        "value": [5, 51], "unit": ["years", "people"], "verified": [True, True],
+    })
+    assert sp.record_sentence(sp.threat_record(commitments, "space")) == (
+        "Key dates for New Zealand: launch licences granted, 15 April 2019 (licence term: 5 years).")
+    assert sp.record_sentence(sp.threat_record(commitments, "terrorism")) == (
+        "Key dates for New Zealand: terrorist attack, 15 March 2019: 51 people killed.")
