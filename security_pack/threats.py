@@ -465,7 +465,7 @@ def _space(tables, top: int = 10) -> Indicator:
     return Indicator(
         "space", fig, alt, caption, headline, facts, table=table,
         table_columns={"country": "Operator country", "active_satellites": "Active satellites", "share": "Share of all"},
-        table_formats={"active_satellites": "int", "share": "{:.1%}"},
+        table_formats={"active_satellites": "int", "share": "percent:1"},
         table_caption=f"Largest satellite operators by country, {when}",
     )
 

@@ -276,3 +276,12 @@ def test_a_table_cell_keeps_engine_markup_and_escapes_text():
     assert "RAND&#39;s &lt;b&gt; and APT40 <span class=\"bk-unverified\"" in out  # flag kept, text escaped once
     assert "&amp;#39;" not in out and "&lt;span" not in out
     assert "a &lt;i&gt;plain&lt;/<wbr>i&gt; cell" in out and "</span>" in out  # slashes wrap in text only
+
+
+def test_percent_format_with_decimals_never_prints_a_small_share_as_zero():
+    from briefkit.nb.prose import table_html
+
+    out = str(table_html(pd.DataFrame({"who": ["USA", "NZ"], "share": [4511 / 6718, 1 / 6718]}),
+                         formats={"share": "percent:1"}))
+    assert "67.1%" in out and "&lt;0.1%" in out and "0.0%" not in out
+    assert 'class="num bk-num">67.1%' in out  # aligned as a number

@@ -448,8 +448,9 @@ def _formatter(series: pd.Series, spec: FormatSpec | None) -> Callable[[Any, Map
         return lambda v, _row: fmt_num(v)
     if spec == "year":
         return lambda v, _row: MISSING if _is_missing(v) else str(int(v))
-    if spec == "percent":
-        return lambda v, _row: fmt_percent(v)
+    if spec == "percent" or spec.startswith("percent:"):  # "percent:1": one decimal place
+        digits = int(spec.partition(":")[2] or 0)
+        return lambda v, _row: fmt_percent(v, digits)
     if spec == "yesno":
         return lambda v, _row: MISSING if _is_missing(v) else ("Yes" if bool(v) else "No")
     if spec.startswith("date"):
@@ -459,7 +460,7 @@ def _formatter(series: pd.Series, spec: FormatSpec | None) -> Callable[[Any, Map
     if "{" in spec:
         return lambda v, _row: MISSING if _is_missing(v) else spec.format(v)
     raise ValueError(
-        f"Unknown table format {spec!r}: use text, int, num, year, percent, yesno, date, "
+        f"Unknown table format {spec!r}: use text, int, num, year, percent, percent:N, yesno, date, "
         "date:month, date:year, a '{...}' format string, a function, or ('date', column)."
     )
 
@@ -467,7 +468,7 @@ def _formatter(series: pd.Series, spec: FormatSpec | None) -> Callable[[Any, Map
 def _is_numeric_spec(series: pd.Series, spec: FormatSpec | None) -> bool:
     if isinstance(spec, tuple) and spec and spec[0] == "quantity":
         return True
-    if spec in ("int", "num", "percent") or (isinstance(spec, str) and spec.startswith(("{:", "quantity:"))):
+    if spec in ("int", "num", "percent") or (isinstance(spec, str) and spec.startswith(("{:", "quantity:", "percent:"))):
         return True
     return spec is None and pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
 
@@ -576,7 +577,7 @@ def show_table(
 
     ``columns`` maps column -> readable header (and picks and orders the columns; default:
     every column but ``classification`` and the unverified column). ``formats`` maps column ->
-    ``"int"``, ``"num"``, ``"year"``, ``"percent"``, ``"yesno"``, ``"date"``, ``"date:month"``,
+    ``"int"``, ``"num"``, ``"year"``, ``"percent"`` (``"percent:1"``: one decimal), ``"yesno"``, ``"date"``, ``"date:month"``,
     ``"date:year"``, ``("date", "precision_column")``, a ``"{:...}"`` format string, or a
     function; by default dates, integers and floats are formatted from the column's type.
     Rows whose ``unverified_col`` is false carry the "unverified" flag. Every cell is escaped;
