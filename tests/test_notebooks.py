@@ -120,7 +120,8 @@ def test_no_hard_coded_figures_in_notebook_code(path):
     for cell in code_cells(read(path))[1:]:
         for node in ast.walk(ast.parse(cell.source)):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.search(r"\d", node.value):
-                allowed = re.fullmatch(r"[A-Za-z_]\w*|\{:[^{}]*\}", node.value)  # column names, format specs
+                # column names, format specs ("{:.1%}", and briefkit's named ones such as "percent:1")
+                allowed = re.fullmatch(r"[A-Za-z_]\w*|\{:[^{}]*\}|(?:percent|date|quantity):\w+", node.value)
                 assert allowed, f"{path.name}: figure in text {node.value!r}"
 
 
