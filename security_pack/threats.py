@@ -24,6 +24,7 @@ from markupsafe import Markup
 import briefkit as bk
 
 from .shared import NZ, as_text
+from .treaties import treaty_sentence
 
 
 #: The five threats in the order of the MFAT source text.
@@ -604,19 +605,32 @@ def record_sentence(record: pd.DataFrame, limit: int = 2) -> str:
     resting on confirmed sources (flagged rows stay out of key points), "" when there are none."""
     if record.empty:
         return ""
-    ok = record[record["verified"].fillna(False).astype(bool)]
-    items, seen = [], set()
-    for _, r in ok.iterrows():  # newest first: keep the latest facts, then tell them in order
+    items = _latest_facts(record[record["verified"].fillna(False).astype(bool)], limit, flags=False)
+    return f"Key dates for New Zealand: {'; '.join(items)}." if items else ""
+
+
+def record_facts(record: pd.DataFrame, limit: int = 3):
+    """New Zealand's record on the threat as one sentence: the latest ``limit`` facts, told in
+    date order, each with its date and figure; a fact resting only on a weak source keeps its
+    "unverified" flag (tables and overviews, not key points). "" when there are none."""
+    items = _latest_facts(record, limit, flags=True)
+    return bk.phrase("New Zealand's record: {items}.", items=Markup("; ").join(items)) if items else ""
+
+
+def _latest_facts(record: pd.DataFrame, limit: int, flags: bool) -> list:
+    """The latest ``limit`` distinct facts of ``record`` (newest first, as ``threat_record``
+    sorts it) as text with date and figure, told oldest first with undated facts last;
+    ``flags``: an unconfirmed fact carries the "unverified" flag."""
+    dated, undated, seen = [], [], set()
+    for _, r in record.iterrows():
         if r["what"] in seen:
             continue
         seen.add(r["what"])
-        text = _in_sentence(str(r["what"])) + (f", {r['when']}" if r["when"] else "")
-        items.append((text + _with_figure(r["figure"]), bool(r["when"])))
-        if len(items) == limit:
+        text = _in_sentence(str(r["what"])) + (f", {r['when']}" if r["when"] else "") + _with_figure(r["figure"])
+        (dated if r["when"] else undated).append(bk.flagged(text, r["verified"]) if flags else text)
+        if len(seen) == limit:
             break
-    if not items:
-        return ""
-    return f"Key dates for New Zealand: {'; '.join(_in_date_order(items))}."
+    return dated[::-1] + undated
 
 
 def _with_figure(figure: str) -> str:
@@ -627,34 +641,9 @@ def _with_figure(figure: str) -> str:
     return f" ({figure})" if ":" in figure else f": {figure}"
 
 
-def _in_date_order(items: list) -> list:
-    """``(text, dated)`` pairs collected newest first, told oldest first; undated facts last."""
-    return [t for t, dated in reversed(items) if dated] + [t for t, dated in items if not dated]
-
-
-def record_facts(record: pd.DataFrame, limit: int = 3):
-    """New Zealand's record on the threat as one sentence: the latest ``limit`` facts, told in
-    date order, each with its date and figure; a fact resting only on a weak source keeps its
-    "unverified" flag (tables and overviews, not key points). "" when there are none."""
-    if record.empty:
-        return ""
-    items, seen = [], set()
-    for _, r in record.iterrows():
-        if r["what"] in seen:
-            continue
-        seen.add(r["what"])
-        text = _in_sentence(str(r["what"])) + (f", {r['when']}" if r["when"] else "")
-        items.append((bk.flagged(text + _with_figure(r["figure"]), r["verified"]), bool(r["when"])))
-        if len(items) == limit:
-            break
-    return bk.phrase("New Zealand's record: {items}.", items=Markup("; ").join(_in_date_order(items)))
-
-
 def position_text(record: pd.DataFrame, ind: Indicator, treaties: pd.DataFrame):
     """New Zealand's position on one threat, computed from the data: the latest facts of New
     Zealand's record, the indicator's headline and its treaties, flags kept."""
-    from .treaties import treaty_sentence
-
     parts = [record_facts(record), bk.sentence(ind.headline),
              treaty_sentence(treaties) if len(treaties) else ""]
     return Markup(" ").join(p for p in parts if p)

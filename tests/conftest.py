@@ -35,6 +35,15 @@ def copy_pack(dest: Path) -> Path:
     return dest
 
 
+def real_pack_copy(dest: Path) -> Path:
+    """A copy of the repository's own pack (pack.yml, data, notebooks, content code) in ``dest``."""
+    dest.mkdir()
+    shutil.copy2(ROOT / "pack.yml", dest / "pack.yml")
+    for folder in ("data", "notebooks", "security_pack"):
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return dest
+
+
 def run_build(pack: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``python build.py --pack PACK/pack.yml ARGS`` as a user would."""
     return subprocess.run(

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, chromium_or_skip, run_build
+from conftest import chromium_or_skip, real_pack_copy, run_build
 
 BRIEFS = ["outlook", "threat-terrorism", "threat-wmd", "threat-cyber", "threat-people-smuggling", "threat-space",
           "threat-level", "peace-support", "disarmament", "region-pacific", "region-southeast-asia",
@@ -24,11 +23,7 @@ BRIEFS = ["outlook", "threat-terrorism", "threat-wmd", "threat-cyber", "threat-p
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     chromium_or_skip()
-    dest = tmp_path_factory.mktemp("textpack") / "pack"
-    dest.mkdir()
-    shutil.copy2(ROOT / "pack.yml", dest / "pack.yml")
-    for folder in ("data", "notebooks", "security_pack"):
-        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    dest = real_pack_copy(tmp_path_factory.mktemp("textpack") / "pack")
     out = dest / "out"
     result = run_build(dest, "--force", "--output", str(out))
     assert result.returncode == 0, result.stderr[-3000:]

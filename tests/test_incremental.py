@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_build
+from conftest import real_pack_copy, run_build
 
 
 def manifest(pack):
@@ -68,18 +68,6 @@ def test_edition_is_dated_kept_and_latest_points_at_it(tiny_pack):
 def test_bad_edition_date_is_refused(tiny_pack):
     result = run_build(tiny_pack, "--edition-date", "25/11/2026")
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
-
-
-def real_pack_copy(dest: Path) -> Path:
-    import shutil
-
-    from conftest import ROOT
-
-    dest.mkdir()
-    shutil.copy2(ROOT / "pack.yml", dest / "pack.yml")
-    for folder in ("data", "notebooks", "security_pack"):
-        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    return dest
 
 
 @pytest.mark.parametrize("table", ["active_satellites", "cyber_incidents"])

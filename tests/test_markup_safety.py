@@ -13,7 +13,6 @@ import ast
 import csv
 import html
 import re
-import shutil
 from html.parser import HTMLParser
 
 import nbformat
@@ -25,7 +24,7 @@ from markupsafe import Markup
 import security_pack as sp
 from briefkit.nb import charts
 from briefkit.nb.prose import key_points_html, md_html, table_html, unverified_flag
-from conftest import ROOT, chromium_or_skip, run_build
+from conftest import ROOT, chromium_or_skip, real_pack_copy, run_build
 
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
@@ -364,11 +363,7 @@ def free_text_fields(descriptor: dict) -> dict[str, list[str]]:
 def hostile_build(tmp_path_factory):
     """The real pack with the payload appended to every free-text value, built once (HTML and PDF)."""
     chromium_or_skip()
-    dest = tmp_path_factory.mktemp("hostile") / "pack"
-    dest.mkdir()
-    shutil.copy2(ROOT / "pack.yml", dest / "pack.yml")
-    for folder in ("data", "notebooks", "security_pack"):
-        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    dest = real_pack_copy(tmp_path_factory.mktemp("hostile") / "pack")
     descriptor = yaml.safe_load((dest / "data" / "datapackage.yaml").read_text(encoding="utf-8"))
     fields = free_text_fields(descriptor)
     changed = 0

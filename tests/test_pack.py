@@ -4,26 +4,19 @@ the build before anything is touched. Works on a copy: the repository's data is 
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, chromium_or_skip, run_build
+from conftest import ROOT, chromium_or_skip, real_pack_copy, run_build
 
 SECRET_TEXT = "Zebra-7 liaison channel"  # a made-up role description that must never leak
 
 
 @pytest.fixture(scope="module")
 def pack_copy(tmp_path_factory) -> Path:
-    dest = tmp_path_factory.mktemp("realpack") / "pack"
-    dest.mkdir()
-    for name in ("pack.yml",):
-        shutil.copy2(ROOT / name, dest / name)
-    for folder in ("data", "notebooks", "security_pack"):
-        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    return dest
+    return real_pack_copy(tmp_path_factory.mktemp("realpack") / "pack")
 
 
 def add_row(csv_path: Path, **values) -> None:

@@ -244,6 +244,7 @@ def test_small_tables_stay_on_one_page_and_long_ones_may_split():
     assert 'class="bk-table-wrap bk-keep"' in small
     long_text = table_html(pd.DataFrame({"a": ["word " * 30, "y"]}))
     assert "bk-keep" not in long_text.split("<table")[0]
+    assert 'class="bk-table-wrap bk-tall-rows"' in long_text  # may split after its first row
     many = table_html(pd.DataFrame({"a": [str(i) for i in range(20)]}))
     assert "bk-keep" not in many.split("<table")[0]
 

@@ -10,9 +10,10 @@ bottom of every page (CSS margin boxes), and each brief's pages carry its title 
 header (a CSS named page per brief).
 
 Chromium cannot put page numbers in a table of contents (no ``target-counter``), so they are
-predicted: each brief takes as many pages as its own PDF (same page size, margins and CSS),
-after as many front pages as the set had last time. The printed outline is then read back;
-if a number was wrong the page is printed again with the right ones.
+predicted: the front pages are printed alone first (a fraction of a second) to count them,
+and each brief takes as many pages as its own PDF (same page size, margins and CSS). The
+printed outline is then read back; if a number was wrong the pack is printed again with the
+right ones.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ MAIN = re.compile(r"<main>(.*)</main>", re.S)
 STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 ID_ATTR = re.compile(r'(\sid=")([^"]+)(")')
 CHANGES = "#changes"  # the "Changes since" page among the contents' entries
-log = logging.getLogger("briefkit")
 ID_REF = re.compile(r'((?:href|xlink:href)="#|url\(#)([^")]+)')
+log = logging.getLogger("briefkit")
 
 
 def css_string(text: str) -> str:
@@ -75,7 +76,7 @@ def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, b
                        "bottom_line": r.get("bottom_line"), "marking": r.get("marking"),
                        "page": (starts or {}).get(r["id"], 0),
                        # the brief's own HTML, written and scanned by the build: engine markup
-                       "body": Markup(brief_body(text, f"b{n}-"))})
+                       "body": Markup("" if front_only else brief_body(text, f"b{n}-"))})
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     label, issued = issued_text(edition, built_at)
     page = env.get_template("pack.html.j2").render(
@@ -109,7 +110,7 @@ def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, ch
         html_path.write_text(page, encoding="utf-8")
         printer(html_path, pdf_path)
         front = page_count(pdf_path)
-        changes_at = _starts(pdf_path, [e for e in entries if e["id"] == CHANGES]).get(CHANGES, front)
+        changes_at = _starts(pdf_path, [e for e in entries if e["id"] == CHANGES]).get(CHANGES, front) if changes else front
         starts = _predict(out, rset, front, changes_at)
         for prints in range(1, 4):  # a prediction proved wrong (e.g. the front pages grew): print again
             page, entries = pack_html(pack, out, rset, changes, edition, built_at, starts)
