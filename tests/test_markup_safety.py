@@ -312,6 +312,30 @@ def test_printer_runs_no_script(tmp_path):
     assert "NO MARKING" not in text
 
 
+def test_a_held_page_takes_texts_as_text_and_names_a_missing_id(tmp_path):
+    """The combined PDF's contents numbers are set in the loaded page: as text (a value never
+    becomes markup), printable again after another change, and an unknown id is an error."""
+    chromium_or_skip()
+    from pypdf import PdfReader
+
+    from briefkit.errors import RenderError
+    from briefkit.exporters.browser import Browser
+
+    page = tmp_path / "page.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>t</title></head><body>"
+                    "<p>Page <span id='n'></span></p></body></html>", encoding="utf-8")
+    with Browser() as browser, browser.document(page) as doc:
+        doc.set_texts({"n": "<b>7</b>"})
+        doc.pdf(tmp_path / "first.pdf")
+        doc.set_texts({"n": "12"})
+        doc.pdf(tmp_path / "second.pdf")
+        with pytest.raises(RenderError, match="no element with the id missing"):
+            doc.set_texts({"missing": "1"})
+    first = PdfReader(tmp_path / "first.pdf").pages[0].extract_text()
+    assert "Page <b>7</b>" in first
+    assert "Page 12" in PdfReader(tmp_path / "second.pdf").pages[0].extract_text()
+
+
 # --------------------------------------------------------------------------- end to end, the real pack
 
 E2E_PAYLOAD = ' <img src=x onerror="document.body.dataset.pwned=1"> {0} $\\foo$'

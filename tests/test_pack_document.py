@@ -205,3 +205,94 @@ def test_force_prints_the_combined_pdf_again(tiny_pack):
     assert forced.returncode == 0 and "the whole pack printed once" in forced.stderr
     again = run_build(tiny_pack, "--only", "good-*", "--format", "html", "--format", "pdf")
     assert again.returncode == 0 and "the whole pack printed" not in again.stderr
+
+
+# --------------------------------------------------------------------------- charts in the combined PDF
+
+def _chart_html(alt="Line chart of A & B <rising>, 2000\u20132002"):
+    import pandas as pd
+
+    from briefkit.nb import charts
+
+    df = pd.DataFrame({"year": [2000, 2001, 2002] * 2, "value": [10, 12, 15, 3, 2, 4], "country": list("AAABBB")})
+    fig = charts.line_chart(df, x="year", y="value", series="country", title="Warheads, 2000-2002",
+                            xlabel="Year", ylabel="Warheads (number)")
+    return str(charts.figure_html(fig, alt=alt, source="FAS"))
+
+
+def _names(root) -> set[str]:
+    """Every element and attribute name in an SVG tree, namespaces dropped."""
+    found = set()
+    for element in root.iter():
+        found.add(element.tag.split("}")[-1])
+        found |= {name.split("}")[-1] for name in element.attrib}
+    return found
+
+
+def test_a_chart_goes_into_the_pack_as_an_image_of_its_own_svg():
+    """The briefs' HTML went through an HTML parser (nbconvert's), which lower-cases SVG names
+    (viewbox, clippath); the pack's image of the chart is well-formed SVG with the names as
+    Matplotlib wrote them, the chart's title as its alt text, and its own ids unprefixed."""
+    import base64
+    import html
+    import re
+    import xml.etree.ElementTree as ET
+
+    from bs4 import BeautifulSoup
+
+    from briefkit.publish.combined import brief_body
+
+    original = _chart_html()
+    parsed = str(BeautifulSoup(original, "html.parser"))
+    assert "viewbox=" in parsed and "<clippath" in parsed  # what the briefs' HTML holds
+    body = brief_body(f'<main>{parsed}<p id="after">Text</p></main>', "b3-")
+    assert "<svg" not in body
+    [img] = re.findall(r"<img [^>]*>", body)
+    alt = html.unescape(re.search(r'alt="([^"]*)"', img).group(1))
+    assert alt == "Line chart of A & B <rising>, 2000\u20132002"
+    assert 'class="bk-chart"' in img and re.search(r'id="b3-bkfig-[0-9a-f]+"', img)
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', img).group(1)).decode()
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("viewBox")
+    inline = ET.fromstring(re.search(r"<svg\b.*</svg>", original, re.S).group(0))
+    assert _names(root) == _names(inline)  # every name as Matplotlib wrote it: clipPath, viewBox
+    assert "b3-" not in svg  # an image's ids are its own: the chart's scoped style still applies
+    assert 'id="b3-after"' in body  # the brief's other ids are prefixed as before
+
+
+def test_a_chart_that_is_not_well_formed_stays_inline():
+    from briefkit.publish.combined import brief_body
+
+    broken = '<figure class="bk-figure"><svg class="bk-chart" viewbox="0 0 1 1"><g><path d="M 0 0"></g></svg></figure>'
+    assert brief_body(f"<main>{broken}</main>", "b1-").count("<svg") == 1
+
+
+def test_a_chart_prints_the_same_as_an_image(tmp_path):
+    """The image of the chart prints as the inline chart does: same size, same drawing."""
+    chromium_or_skip()
+    from PIL import Image, ImageChops
+
+    from briefkit.exporters.browser import Browser
+    from briefkit.publish.combined import brief_body
+
+    css = (Path(__file__).resolve().parent.parent / "briefkit" / "templates" / "briefing" / "briefing.css").read_text()
+    css += (Path(__file__).resolve().parent.parent / "briefkit" / "templates" / "pack.css").read_text()
+    from bs4 import BeautifulSoup
+
+    chart = str(BeautifulSoup(_chart_html(), "html.parser"))
+    pages = {"inline": chart, "image": brief_body(f"<main>{chart}</main>", "b1-")}
+    pngs = {}
+    with Browser() as browser:
+        for name, body in pages.items():
+            page = tmp_path / f"{name}.html"
+            page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{css}</style></head>"
+                            f"<body><main>{body}</main></body></html>", encoding="utf-8")
+            browser.pdf(page, tmp_path / f"{name}.pdf")
+            subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(tmp_path / f"{name}.pdf"),
+                            str(tmp_path / name)], check=True)
+            pngs[name] = Image.open(tmp_path / f"{name}.png").convert("L")
+    difference = ImageChops.difference(pngs["inline"], pngs["image"])
+    box = ImageChops.invert(pngs["inline"]).getbbox()  # where the inline chart drew
+    assert box and box[3] - box[1] > 100  # a chart of some height was drawn
+    differing = sum(1 for value in difference.get_flattened_data() if value > 64)
+    assert differing < 0.01 * (box[2] - box[0]) * (box[3] - box[1]), differing

@@ -628,7 +628,7 @@ def _pack_printer(session: Session):
     formats = session.opts.formats or {f for b in session.pack.briefs for f in b.formats}
     if "pdf" not in formats:
         return None
-    return lambda html, pdf: session.browser().pdf(html, pdf)
+    return session.browser  # called when a set is printed: the browser is started by then
 
 
 def _publish(session: Session, report: Report, previous: dict, context: dict, index: bool) -> None:

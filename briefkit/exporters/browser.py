@@ -120,6 +120,14 @@ class Browser:
         """
         self._call(self._print(html_path, pdf_path), timeout=300)
 
+    def document(self, html_path: Path) -> "Document":
+        """``html_path`` loaded on a page held for the caller, who may set texts in it and
+        print it as often as needed without loading it again (see :class:`Document`).
+
+        Safe to call from any thread; blocks until the page has loaded.
+        """
+        return Document(self, self._call(self._hold(html_path), timeout=300))
+
     def pictures(self, html_path: Path, selector: str) -> list[bytes]:
         """PNG pictures (at twice the CSS resolution) of every element matching ``selector``."""
         return self._call(self._pictures(html_path, selector), timeout=300)
@@ -195,6 +203,45 @@ class Browser:
                 "self-contained. Embed the resource or remove it from the notebook's output."
             )
 
+    async def _hold(self, html_path: Path):
+        await self._slots.acquire()
+        try:
+            held = self._idle.pop() if self._idle else await self._new_page()
+        except BaseException:
+            self._slots.release()
+            raise
+        try:
+            await self._load(held[1], held[2], html_path)
+        except BaseException:
+            await self._release(held, ok=False)
+            raise
+        return held
+
+    async def _release(self, held, ok: bool) -> None:
+        try:
+            if ok:
+                self._idle.append(held)
+            else:
+                await held[0].close()
+        finally:
+            self._slots.release()
+
+    async def _set_texts(self, page, texts: dict[str, str]) -> list[str]:
+        # Through the DevTools protocol, like _load's: the page's own JavaScript stays off.
+        # Text only (textContent): a value never becomes markup.
+        return await page.evaluate(
+            """texts => Object.entries(texts).filter(([id, text]) => {
+                   const element = document.getElementById(id);
+                   if (element) element.textContent = text;
+                   return !element;
+               }).map(([id]) => id)""", texts)
+
+    @staticmethod
+    async def _pdf(page, pdf_path: Path) -> None:
+        # tagged: a structure tree for screen readers; outline: bookmarks from the headings.
+        await page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4",
+                       tagged=True, outline=True)
+
     async def _print(self, html_path: Path, pdf_path: Path) -> None:
         """Print on a page kept from an earlier print when one is free.
 
@@ -208,9 +255,7 @@ class Browser:
             context, page, blocked = held
             try:
                 await self._load(page, blocked, html_path)
-                # tagged: a structure tree for screen readers; outline: bookmarks from the headings.
-                await page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True, format="A4",
-                               tagged=True, outline=True)
+                await self._pdf(page, pdf_path)
             except BaseException:
                 await context.close()
                 raise
@@ -224,3 +269,35 @@ class Browser:
                 return [await element.screenshot(type="png") for element in await page.query_selector_all(selector)]
             finally:
                 await context.close()
+
+
+class Document:
+    """A page loaded and held by :meth:`Browser.document`: set texts by element id, print,
+    set and print again, then close (or use as a context manager). Until it is closed it
+    takes one of the browser's pages."""
+
+    def __init__(self, browser: Browser, held):
+        self._browser, self._held = browser, held
+
+    def set_texts(self, texts: dict[str, str]) -> None:
+        """Set the text of each element named by id (as text, never markup); RenderError if
+        the page has no element of one of the ids."""
+        missing = self._browser._call(self._browser._set_texts(self._held[1], dict(texts)))
+        if missing:
+            raise RenderError(f"The page has no element with the id {', '.join(missing)}; nothing was printed.")
+
+    def pdf(self, pdf_path: Path) -> None:
+        """Print the page as it is now (as :meth:`Browser.pdf` does)."""
+        self._browser._call(self._browser._pdf(self._held[1], pdf_path), timeout=300)
+
+    def close(self, ok: bool = True) -> None:
+        """Give the page back (closed instead of kept when ``ok`` is false)."""
+        held, self._held = self._held, None
+        if held is not None and self._browser._loop is not None:
+            self._browser._call(self._browser._release(held, ok), timeout=30)
+
+    def __enter__(self) -> "Document":
+        return self
+
+    def __exit__(self, exc_type, *rest) -> None:
+        self.close(ok=exc_type is None)

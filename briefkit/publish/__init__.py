@@ -82,7 +82,7 @@ def records(pack: Pack, out: Path, results, previous: dict, commit: str) -> list
 def release(pack: Pack, out: Path, staging: Path, records: list[dict], printer=None, edition: str = "",
             built_at: str = "", refresh: bool = True, force: bool = False) -> tuple[list[dict], dict]:
     """Write the release sets (``sets.py``); return the manifest's ``packs`` and this build's
-    snapshot (for the edition). ``printer(html, pdf)``: the build's browser, or None for no PDFs.
+    snapshot (for the edition). ``printer()``: gives the build's browser; None for no PDFs.
     ``force`` (``--force``): print the combined PDFs again even where their inputs are unchanged."""
     from .sets import publish_sets
 

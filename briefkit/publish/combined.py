@@ -9,15 +9,24 @@ sections beneath), "Page X of Y" runs across the whole pack, the marking is at t
 bottom of every page (CSS margin boxes), and each brief's pages carry its title as a running
 header (a CSS named page per brief).
 
+Each chart goes in as an image of its own SVG (``<img src="data:image/svg+xml...">``, alt text
+from the chart's title), not inline: the same vector drawing at the same size, but Chromium
+neither builds an accessibility node for every glyph of every chart nor lays them out in the
+pack's document, which prints the pack about a third faster (measured in ``bench/README.md``).
+
 Chromium cannot put page numbers in a table of contents (no ``target-counter``), so they are
-predicted: the front pages are printed alone first (a fraction of a second) to count them,
-and each brief takes as many pages as its own PDF (same page size, margins and CSS). The
-printed outline is then read back; if a number was wrong the pack is printed again with the
-right ones.
+predicted: the front pages are printed alone (a fraction of a second, while the whole pack
+loads on another page) to count them, and each brief takes as many pages as its own PDF (same
+page size, margins and CSS). The numbers are set in the loaded pack as text and it is printed;
+the printed outline is then read back, and if a number was wrong the right ones are set and
+the pack printed again.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import html as html_lib
 import logging
 import re
 from pathlib import Path
@@ -34,17 +43,78 @@ CHANGES = "#changes"  # the "Changes since" page among the contents' entries
 ID_REF = re.compile(r'((?:href|xlink:href)="#|url\(#)([^")]+)')
 log = logging.getLogger("briefkit")
 
+CHART = re.compile(r'<svg\b(?=[^>]*\bclass="bk-chart")[^>]*>.*?</svg>', re.S)
+CHART_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title>", re.S)
+# An HTML parser lower-cases the SVG's names (the briefs' HTML went through one); an SVG file
+# is XML and case-sensitive. The names the HTML standard restores ("adjust SVG attributes" and
+# the SVG tag-name table, https://html.spec.whatwg.org/#parsing-main-inforeign):
+SVG_NAMES = {name.lower(): name for name in """
+    attributeName attributeType baseFrequency baseProfile calcMode clipPathUnits diffuseConstant
+    edgeMode filterUnits glyphRef gradientTransform gradientUnits kernelMatrix kernelUnitLength
+    keyPoints keySplines keyTimes lengthAdjust limitingConeAngle markerHeight markerUnits
+    markerWidth maskContentUnits maskUnits numOctaves pathLength patternContentUnits
+    patternTransform patternUnits pointsAtX pointsAtY pointsAtZ preserveAlpha preserveAspectRatio
+    primitiveUnits refX refY repeatCount repeatDur requiredExtensions requiredFeatures
+    specularConstant specularExponent spreadMethod startOffset stdDeviation stitchTiles
+    surfaceScale systemLanguage tableValues targetX targetY textLength viewBox viewTarget
+    xChannelSelector yChannelSelector zoomAndPan
+    altGlyph altGlyphDef altGlyphItem animateColor animateMotion animateTransform clipPath feBlend
+    feColorMatrix feComponentTransfer feComposite feConvolveMatrix feDiffuseLighting
+    feDisplacementMap feDistantLight feDropShadow feFlood feFuncA feFuncB feFuncG feFuncR
+    feGaussianBlur feImage feMerge feMergeNode feMorphology feOffset fePointLight
+    feSpecularLighting feSpotLight feTile feTurbulence foreignObject linearGradient
+    radialGradient textPath""".split()}
+TAG_NAME = re.compile(r"</?([a-z][\w-]*)")
+ATTR_NAME = re.compile(r"\s([a-z][\w:-]*)=")
+
 
 def css_string(text: str) -> str:
     """``text`` made safe inside a double-quoted CSS string in a <style> element."""
     return "".join(ch if ch.isalnum() or ch in " .,:;-_()'!?&/+" else f"\\{ord(ch):X} " for ch in str(text))
 
 
+def svg_file(svg: str) -> str | None:
+    """A chart's inline SVG (as an HTML parser wrote it) as a standalone SVG file's text, or
+    None if it would not be well-formed XML."""
+    from xml.parsers import expat
+
+    text = svg
+    for name in set(TAG_NAME.findall(svg)) & SVG_NAMES.keys():
+        text = re.sub(rf"(</?){name}(?=[\s/>])", rf"\g<1>{SVG_NAMES[name]}", text)
+    for name in set(ATTR_NAME.findall(svg)) & SVG_NAMES.keys():
+        text = re.sub(rf"(\s){name}(?==)", rf"\g<1>{SVG_NAMES[name]}", text)
+    text = text.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ', 1)
+    try:
+        expat.ParserCreate().Parse(text.encode("utf-8"), True)
+    except expat.ExpatError:
+        return None
+    return text
+
+
+def chart_image(match: re.Match) -> str:
+    """An inline chart as an ``<img>`` of its own SVG, its title as the alt text; the chart as
+    it was if it cannot be made a file."""
+    from markupsafe import escape
+
+    svg = match.group(0)
+    text = svg_file(svg)
+    if text is None:
+        return svg
+    head = svg[:svg.index(">")]
+    found = re.search(r'\sid="([^"]*)"', head)
+    title = CHART_TITLE.search(svg)
+    alt = " ".join(html_lib.unescape(re.sub(r"<[^>]*>", "", title.group(1))).split()) if title else ""
+    ident = f' id="{found.group(1)}"' if found else ""
+    return (f'<img class="bk-chart"{ident} alt="{escape(alt)}" '
+            f'src="data:image/svg+xml;base64,{base64.b64encode(text.encode("utf-8")).decode("ascii")}">')
+
+
 def brief_body(html: str, prefix: str) -> str:
-    """The inside of a brief's ``<main>`` (title block, body, provenance), its ids prefixed so
-    that no two briefs of the pack share one."""
+    """The inside of a brief's ``<main>`` (title block, body, provenance), its charts as
+    images (see the module's notes) and its ids prefixed so that no two briefs of the pack
+    share one."""
     found = MAIN.search(html)
-    body = found.group(1) if found else ""
+    body = CHART.sub(chart_image, found.group(1)) if found else ""
     body = ID_ATTR.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}{m.group(3)}", body)
     return ID_REF.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", body)
 
@@ -55,11 +125,18 @@ def head_styles(html: str) -> str:
     return "\n".join(STYLE.findall(html.split("<body", 1)[0]))
 
 
+@functools.lru_cache(maxsize=1)
+def _template():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+    return env.get_template("pack.html.j2")
+
+
 def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, built_at: str,
               starts: dict[str, int] | None, front_only: bool = False) -> tuple[str, list[dict]]:
     """The set's combined HTML, and its briefs (id, title, bottom line, body) in order;
     ``front_only``: the front pages alone (cover to "Changes since"), to count them."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
     from markupsafe import Markup
 
     from . import changes as ch
@@ -77,9 +154,8 @@ def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, b
                        "page": (starts or {}).get(r["id"], 0),
                        # the brief's own HTML, written and scanned by the build: engine markup
                        "body": Markup("" if front_only else brief_body(text, f"b{n}-"))})
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     label, issued = issued_text(edition, built_at)
-    page = env.get_template("pack.html.j2").render(
+    page = _template().render(
         pack=pack, marking=rset.marking, marking_css=css_string(rset.marking), title_css=css_string(pack.title),
         briefs=briefs, changes=changes, headlines=ch.headlines(changes), human_date=human_date,
         edition_label=label, issued=issued, styles=Markup(styles.replace("</", "<\\/")),
@@ -94,49 +170,70 @@ def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, b
 
 def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, changes: dict | None, dest: Path,
                edition: str = "", built_at: str = "") -> int:
-    """Print the set's combined PDF to ``dest``; return its number of front pages."""
+    """Print the set's combined PDF to ``dest``; return its number of front pages.
+
+    ``printer()`` gives the build's browser (:class:`~briefkit.exporters.browser.Browser`).
+    The front pages are printed alone while the whole pack is made and loaded on another
+    page; the contents' page numbers are then set in the loaded pack (as text) and it is
+    printed once, or again with the numbers its outline shows if one was wrong.
+    """
+    import os
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     from ..exporters.pdf import info, set_info, when
 
     started = time.perf_counter()
-
+    browser = printer()
     html_path = files.temp_path(dest.with_suffix(".html"), staging)
     pdf_path = files.temp_path(dest, staging)
+    front_html = files.temp_path(dest.with_suffix(".front.html"), staging)
+    front_pdf = files.temp_path(dest.with_suffix(".front.pdf"), staging)
     try:
-        # The front pages printed alone (a fraction of a second) say how many there are and
-        # where "Changes since" starts; last time's count is no guide once the changes grow.
-        page, entries = pack_html(pack, out, rset, changes, edition, built_at, None, front_only=True)
-        html_path.write_text(page, encoding="utf-8")
-        printer(html_path, pdf_path)
-        front = page_count(pdf_path)
-        changes_at = _starts(pdf_path, [e for e in entries if e["id"] == CHANGES]).get(CHANGES, front) if changes else front
-        starts = _predict(out, rset, front, changes_at)
-        for prints in range(1, 4):  # a prediction proved wrong (e.g. the front pages grew): print again
-            page, entries = pack_html(pack, out, rset, changes, edition, built_at, starts)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pack-print") as side:
+            # The front pages printed alone (a fraction of a second) say how many there are and
+            # where "Changes since" starts; last time's count is no guide once the changes grow.
+            page, entries = pack_html(pack, out, rset, changes, edition, built_at, None, front_only=True)
+            front_html.write_text(page, encoding="utf-8")
+            front = side.submit(browser.pdf, front_html, front_pdf)
+            page, entries = pack_html(pack, out, rset, changes, edition, built_at, None)
             html_path.write_text(page, encoding="utf-8")
-            printer(html_path, pdf_path)
-            actual = _starts(pdf_path, entries)
-            if actual == {e["id"]: e["page"] for e in entries} or not actual:
-                break
-            starts = actual
+            loading = side.submit(browser.document, html_path)
+            from pypdf import PdfReader  # noqa: F401  (imported while the browser works: _starts needs it)
+
+            with loading.result() as doc:
+                front.result()
+                count = page_count(front_pdf)
+                changes_at = (_starts(front_pdf, [e for e in entries if e["id"] == CHANGES]).get(CHANGES, count)
+                              if changes else count)
+                starts = _predict(out, rset, count, changes_at)
+                for prints in range(1, 4):  # a prediction proved wrong (e.g. a brief took a page more): again
+                    doc.set_texts({_page_id(e): str(starts.get(e["id"], "")) for e in entries})
+                    doc.pdf(pdf_path)
+                    actual = _starts(pdf_path, entries)
+                    if not actual or all(actual.get(e["id"]) == starts.get(e["id"]) for e in entries):
+                        break
+                    starts = actual
         log.info("%s: the whole pack printed %s in %.1f s", dest.name, "once" if prints == 1 else f"{prints} times",
                  time.perf_counter() - started)
         briefs = [e for e in entries if e["id"] != CHANGES]
-        first = min((actual.get(b["id"], front + 1) for b in briefs), default=front + 1)
+        first = min((actual.get(b["id"], count + 1) for b in briefs), default=count + 1)
         set_info(pdf_path, info(
             title=f"{pack.title} \u2014 {rset.marking}",
             subject=f"{rset.marking}: {pack.title}, {len(briefs)} brief{'s' if len(briefs) != 1 else ''} at or below {rset.marking}",
             author=pack.issuing_division or pack.title,
             keywords=[rset.marking, pack.title, "briefing pack", *[b["title"] for b in briefs]],
         ), when(edition) or when(built_at))
-        import os
-
         os.replace(pdf_path, dest)
     finally:
-        html_path.unlink(missing_ok=True)
-        pdf_path.unlink(missing_ok=True)
+        for path in (html_path, pdf_path, front_html, front_pdf):
+            path.unlink(missing_ok=True)
     return first - 1
+
+
+def _page_id(entry: dict) -> str:
+    """The id of an entry's page number in the contents (pack.html.j2)."""
+    return "page-changes" if entry["id"] == CHANGES else f"page-b{entry['n']}"
 
 
 def _predict(out: Path, rset, front: int, changes_at: int | None = None) -> dict[str, int]:

@@ -69,7 +69,7 @@ def publish_sets(pack: Pack, out: Path, staging: Path, records: list[dict], *, p
                  refresh: bool = True, force: bool = False) -> tuple[list[dict], dict]:
     """Write every release set; return the manifest's ``packs`` records and this build's snapshot.
 
-    ``printer(html, pdf)`` prints a page (the build's browser); None: no combined PDFs this run.
+    ``printer()`` gives the build's browser; None: no combined PDFs this run.
     ``previous``: the last manifest's pack records by marking. ``refresh`` False (a build that
     built nothing) only fills in what is missing. ``force``: print every combined PDF again.
     """
