@@ -33,7 +33,7 @@ class DOCX:
         require(settings, opts)
 
     def start(self, session) -> None:
-        session.browser()
+        session.browser(wait=False)  # launched in the background while the first notebooks run
 
     def export(self, job, dest: Path) -> None:
         pictures = job.session.browser().pictures(job.html, "figure.bk-figure svg")

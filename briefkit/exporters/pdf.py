@@ -35,7 +35,7 @@ class PDF:
         require(settings, opts)
 
     def start(self, session) -> None:
-        session.browser()  # launched in the background; shared with other exporters
+        session.browser(wait=False)  # launched in the background while the first notebooks run
 
     def export(self, job, dest: Path) -> None:
         job.session.browser().pdf(job.html, dest)
