@@ -214,8 +214,6 @@ def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, ch
                     if not actual or all(actual.get(e["id"]) == starts.get(e["id"]) for e in entries):
                         break
                     starts = actual
-        log.info("%s: the whole pack printed %s in %.1f s", dest.name, "once" if prints == 1 else f"{prints} times",
-                 time.perf_counter() - started)
         briefs = [e for e in entries if e["id"] != CHANGES]
         first = min((actual.get(b["id"], count + 1) for b in briefs), default=count + 1)
         set_info(pdf_path, info(
@@ -225,6 +223,8 @@ def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, ch
             keywords=[rset.marking, pack.title, "briefing pack", *[b["title"] for b in briefs]],
         ), when(edition) or when(built_at))
         os.replace(pdf_path, dest)
+        log.info("%s: the whole pack printed %s in %.1f s", dest.name, "once" if prints == 1 else f"{prints} times",
+                 time.perf_counter() - started)  # all of it: HTML, prints, outline check, metadata
     finally:
         for path in (html_path, pdf_path, front_html, front_pdf):
             path.unlink(missing_ok=True)
