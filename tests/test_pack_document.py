@@ -194,6 +194,37 @@ def test_the_whole_pack_is_printed_once(editions):
             assert f"{name}: the whole pack printed once" in LOGS[run], (run, name)
 
 
+def test_a_wrong_page_number_is_corrected_by_a_second_print(editions, tmp_path, monkeypatch, caplog):
+    """If a brief takes more pages in the pack than its own PDF did, the contents would point
+    at the wrong page: the printed outline gives the true starts, and the pack is printed again
+    with them, so the contents always match where each brief begins."""
+    import logging
+
+    from pypdf import PdfReader
+
+    from briefkit import catalogue
+    from briefkit.exporters.browser import Browser
+    from briefkit.publish import combined, sets
+
+    out = editions / "briefs"
+    pack = catalogue.load(editions / "pack.yml")
+    records = json.loads((out / "manifest.json").read_text())["briefs"]
+    rset = sets.release_sets(records)[-1]  # IN-CONFIDENCE: both briefs
+    predicted = combined._predict
+    monkeypatch.setattr(combined, "_predict", lambda *a: {k: v + 1 for k, v in predicted(*a).items()})
+    dest = tmp_path / "pack.pdf"
+    with caplog.at_level(logging.INFO, logger="briefkit"), Browser() as browser:
+        combined.print_pack(lambda: browser, pack, out, tmp_path, rset, None, dest, edition="2026-11-02")
+    assert "pack.pdf: the whole pack printed 2 times" in caplog.text
+    reader = PdfReader(dest)
+    tops = {str(item.title): reader.get_destination_page_number(item) + 1
+            for item in reader.outline if not isinstance(item, list)}
+    contents = _pdf_text(dest)[2]
+    for title in ("Open brief", SECRET_TITLE):
+        assert [line.split()[-1] for line in contents.splitlines() if title in line] == [str(tops[title])]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.pdf"]  # no temporary file left
+
+
 def test_force_prints_the_combined_pdf_again(tiny_pack):
     """--force rebuilds every output, the release set's combined PDF included; a plain rebuild
     with nothing changed prints nothing."""
