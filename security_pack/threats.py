@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 import pandas as pd
 from markupsafe import Markup
@@ -98,7 +99,7 @@ class Indicator:
     """A threat's indicator: the chart, what it shows, and the figures the prose may quote."""
 
     threat: str
-    figure: object
+    draw: Callable[[], object] = field(repr=False)  # draws the chart: see ``figure``
     alt: str
     caption: str
     headline: str  # one sentence for key points and judgements
@@ -107,6 +108,12 @@ class Indicator:
     table_columns: dict | None = None
     table_formats: dict | None = None
     table_caption: str | None = None
+
+    @cached_property
+    def figure(self):
+        """The chart, drawn when first asked for: the outlook quotes every threat's headline
+        and facts but shows none of their charts, so it draws none (and leaves none open)."""
+        return self.draw()
 
 
 def indicator_tables(threat: str, mapping: pd.DataFrame) -> tuple[str, ...]:
@@ -180,8 +187,8 @@ def _terrorism(tables) -> Indicator:
         "nz_incidents": int(nz["incidents"].sum()), "nz_years": len(nz),
         "nz_deaths": int(nz["fatalities"].sum()),
     }
-    fig = bk.line_chart(
-        long, x="year", y="count", series="measure", order=["Incidents", "Deaths"],
+    draw = partial(
+        bk.line_chart, long, x="year", y="count", series="measure", order=["Incidents", "Deaths"],
         title=f"Terrorist incidents and deaths worldwide, {first}\u2013{last}",
         xlabel="Year", ylabel="Number per year",
     )
@@ -203,7 +210,7 @@ def _terrorism(tables) -> Indicator:
     )
     table = nz[["year", "incidents", "injuries", "fatalities"]].sort_values("year").reset_index(drop=True)
     return Indicator(
-        "terrorism", fig, alt, caption, headline, facts, table=table,
+        "terrorism", draw, alt, caption, headline, facts, table=table,
         table_columns={"year": "Year", "incidents": "Incidents", "injuries": "Injuries", "fatalities": "Deaths"},
         table_formats={"year": "year"},
         table_caption="Terrorist incidents RAND recorded in New Zealand",
@@ -250,8 +257,8 @@ def _wmd(tables) -> Indicator:
                      us_ru_inventory_share=inv_big / total if total else float("nan"),
                      inventory_measure=inv_measure["measure"])
         table = table.merge(inv_last[["country", "inventory"]], on="country", how="left")
-    fig = bk.line_chart(
-        long, x="year", y="warheads", series="country", order=[*big, "All other states"],
+    draw = partial(
+        bk.line_chart, long, x="year", y="warheads", series="country", order=[*big, "All other states"],
         title=f"Nuclear warheads in states' military stockpiles, {first}\u2013{last}",
         xlabel="Year", ylabel=f"{stock['unit'].capitalize()} ({stock['measure']})",
     )
@@ -281,7 +288,7 @@ def _wmd(tables) -> Indicator:
     if "inventory" in table.columns:
         columns["inventory"] = f"Total inventory, incl. retired, {facts['inventory_year']}"
     return Indicator(
-        "wmd", fig, alt, caption, headline, facts, table=table,
+        "wmd", draw, alt, caption, headline, facts, table=table,
         table_columns=columns,
         table_formats={"stockpile": "int", "inventory": "int"},
         table_caption=f"Nuclear warheads by state, {last} (FAS estimates)",
@@ -317,8 +324,8 @@ def _cyber(tables) -> Indicator:
         f"{bk.fmt_int(series['value'].max())} a year, {bk.fmt_int(facts['last'])} in {facts['last_period']}."
         + (f" No figure is held for {', '.join(gaps)}." if gaps else "")
     )
-    fig = bk.column_chart(
-        series, category="period", value="value", group="basis",
+    draw = partial(
+        bk.column_chart, series, category="period", value="value", group="basis",
         group_order=["NCSC report", "Secondary source (unverified)"],
         title="Cyber incidents of potential national significance recorded by NCSC",
         xlabel="Year to 30 June", ylabel="Incidents (number)",
@@ -335,7 +342,7 @@ def _cyber(tables) -> Indicator:
         + (f", against {bk.fmt_int(facts['prev'])} in {facts['prev_period']}." if "prev" in facts else ".")
     )
     return Indicator(
-        "cyber", fig, alt, caption, headline, facts,
+        "cyber", draw, alt, caption, headline, facts,
         table=others,
         table_columns={"period": "Period", "reporting_body": "Body", "value": "Figure", "statement": "What the report says", "publisher": "Published by"},
         table_formats={"value": ("quantity", "unit")},
@@ -375,8 +382,8 @@ def _people(tables) -> Indicator:
         "nz_refugees": int(nz_last["refugees"]) if nz_last is not None else None,
         "nz_asylum_seekers": int(nz_last["asylum_seekers"]) if nz_last is not None else None,
     }
-    fig = bk.line_chart(
-        long, x="year", y="millions", series="measure", order=list(measures.values()),
+    draw = partial(
+        bk.line_chart, long, x="year", y="millions", series="measure", order=list(measures.values()),
         title=f"People displaced worldwide, {first}\u2013{last}",
         xlabel="Year", ylabel="People (millions)",
     )
@@ -405,7 +412,7 @@ def _people(tables) -> Indicator:
     p_last = p[p["year"] == int(p["year"].max())].sort_values("refugees", ascending=False)
     table = p_last[["country", "refugees", "asylum_seekers", "idps"]].reset_index(drop=True)
     return Indicator(
-        "people-smuggling", fig, alt, caption, headline, facts, table=table,
+        "people-smuggling", draw, alt, caption, headline, facts, table=table,
         table_columns={"country": "Country of asylum", "refugees": "Refugees",
                        "asylum_seekers": "Asylum seekers", "idps": "Internally displaced"},
         table_caption=f"Displaced people hosted by New Zealand and comparators, {int(p['year'].max())} (UNHCR)",
@@ -438,8 +445,8 @@ def _space(tables, top: int = 10) -> Indicator:
         "as_of": as_of,
     }
     when = bk.fmt_date(as_of) if as_of is not None and pd.notna(as_of) else "latest"
-    fig = bk.bar_chart(
-        shown, category="country", value="active_satellites", highlight=NZ,
+    draw = partial(
+        bk.bar_chart, shown, category="country", value="active_satellites", highlight=NZ,
         title=f"Active satellites by operator country, {when}",
         value_label="Active satellites (number)",
     )
@@ -464,7 +471,7 @@ def _space(tables, top: int = 10) -> Indicator:
     table = shown[["country", "active_satellites"]].reset_index(drop=True)
     table["share"] = table["active_satellites"] / total if total else float("nan")
     return Indicator(
-        "space", fig, alt, caption, headline, facts, table=table,
+        "space", draw, alt, caption, headline, facts, table=table,
         table_columns={"country": "Operator country", "active_satellites": "Active satellites", "share": "Share of all"},
         table_formats={"active_satellites": "int", "share": "percent:1"},
         table_caption=f"Largest satellite operators by country, {when}",

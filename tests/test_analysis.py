@@ -523,6 +523,21 @@ def test_every_threat_has_an_indicator_chart(threat):
     assert ind.headline and ind.alt and ind.table is not None
 
 
+def test_an_indicator_draws_its_chart_only_when_asked(monkeypatch):
+    """The outlook quotes every threat's headline but shows none of their charts: building an
+    indicator draws nothing until its figure is asked for, and then once."""
+    import briefkit
+
+    drawn = []
+    real = briefkit.line_chart
+    monkeypatch.setattr(briefkit, "line_chart", lambda *a, **k: drawn.append(k["title"]) or real(*a, **k))
+    ind = sp.indicator("terrorism", indicator_tables()["terrorism"])
+    assert ind.headline and drawn == []
+    figure = ind.figure
+    assert len(drawn) == 1 and drawn[0].startswith("Terrorist incidents and deaths worldwide, ")
+    assert ind.figure is figure and len(drawn) == 1  # drawn once
+
+
 def test_indicator_tables_come_in_the_mapping_order():
     mapping = indicator_map().iloc[::-1]  # row order does not matter; position does
     assert sp.indicator_tables("people-smuggling", mapping) == ("displaced_world", "displaced_populations")
