@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import FIXTURES, chromium_or_skip, run_build
+from conftest import FIXTURES, ROOT, chromium_or_skip, run_build
 
 SECRET_TITLE = "Operation Kestrel assessment"
 SECRET_ROW = "kestrel,Kestrel network,rising,4,,true,IN-CONFIDENCE\n"
@@ -301,15 +301,14 @@ def test_a_chart_that_is_not_well_formed_stays_inline():
 def test_a_chart_prints_the_same_as_an_image(tmp_path):
     """The image of the chart prints as the inline chart does: same size, same drawing."""
     chromium_or_skip()
+    from bs4 import BeautifulSoup
     from PIL import Image, ImageChops
 
     from briefkit.exporters.browser import Browser
     from briefkit.publish.combined import brief_body
 
-    css = (Path(__file__).resolve().parent.parent / "briefkit" / "templates" / "briefing" / "briefing.css").read_text()
-    css += (Path(__file__).resolve().parent.parent / "briefkit" / "templates" / "pack.css").read_text()
-    from bs4 import BeautifulSoup
-
+    css = (ROOT / "briefkit" / "templates" / "briefing" / "briefing.css").read_text(encoding="utf-8")
+    css += (ROOT / "briefkit" / "templates" / "pack.css").read_text(encoding="utf-8")
     chart = str(BeautifulSoup(_chart_html(), "html.parser"))
     pages = {"inline": chart, "image": brief_body(f"<main>{chart}</main>", "b1-")}
     pngs = {}

@@ -204,6 +204,8 @@ class Browser:
             )
 
     async def _hold(self, html_path: Path):
+        """A page (kept from an earlier print when one is free) showing ``html_path``; it holds
+        one of the browser's slots until :meth:`_release`."""
         await self._slots.acquire()
         try:
             held = self._idle.pop() if self._idle else await self._new_page()
@@ -250,16 +252,13 @@ class Browser:
         document it showed before that could reach the next, so pages are reused. A page that
         failed is closed, never reused.
         """
-        async with self._slots:
-            held = self._idle.pop() if self._idle else await self._new_page()
-            context, page, blocked = held
-            try:
-                await self._load(page, blocked, html_path)
-                await self._pdf(page, pdf_path)
-            except BaseException:
-                await context.close()
-                raise
-            self._idle.append(held)
+        held = await self._hold(html_path)
+        try:
+            await self._pdf(held[1], pdf_path)
+        except BaseException:
+            await self._release(held, ok=False)
+            raise
+        await self._release(held, ok=True)
 
     async def _pictures(self, html_path: Path, selector: str) -> list[bytes]:
         async with self._slots:

@@ -553,10 +553,9 @@ def table_html(
         body_rows.append(f"<tr{attr}>{''.join(cells)}</tr>")
     cap = Markup("<caption>{}</caption>").format(caption) if caption else ""
     src = Markup('<p class="bk-source">Source: {}</p>').format(source) if source else ""
-    # A small table is kept on one page (its header never strands at the foot of a page);
-    # a table of long text may split between rows rather than leave half a page empty.
-    # A table of long text (tall rows) may leave one row with its header at a page foot; a
-    # table of short rows keeps at least two (print CSS, .bk-table-wrap:not(.bk-tall-rows)).
+    # A small table is kept on one page (its header never strands at the foot of a page); a
+    # longer one may split between rows, keeping at least two rows with its header, or one
+    # where the rows are tall paragraphs (print CSS, .bk-table-wrap:not(.bk-tall-rows)).
     small = len(df) <= KEEP_TOGETHER_ROWS and not any(long_text.values())
     keep = " bk-keep" if small else (" bk-tall-rows" if any(long_text.values()) else "")
     # Every piece above is engine markup with each text escaped (escape(), Markup.format).
