@@ -167,3 +167,45 @@ def test_a_pdf_is_the_same_whatever_the_browser_printed_before_it(tmp_path):
     first, after = printed(["b"], tmp_path / "first"), printed(["a", "a", "b"], tmp_path / "after")
     assert b"(node" in first  # a tagged PDF whose table cells carry structure IDs
     assert undated(first) == undated(after)
+
+
+def test_a_print_whose_renderer_crashed_is_printed_again_on_a_page_of_its_own(tmp_path, caplog):
+    """Pages share one renderer process (a new one costs about a core-second): when it crashes,
+    the print in flight is printed again on a page of its own, and the pages kept on the dead
+    renderer are never printed on again."""
+    chromium_or_skip()
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pypdf import PdfReader
+
+    from briefkit import config
+    from briefkit.exporters.browser import Browser, find_chromium
+
+    settings = config.settings()
+    page = tmp_path / "brief.html"
+    page.write_text("<!doctype html><html><head><title>t</title></head><body><h1>Crash test</h1></body></html>",
+                    encoding="utf-8")
+    with Browser(find_chromium(None, settings.chromium, settings.playwright_browsers), pages=3) as browser:
+        with ThreadPoolExecutor(3) as pool:  # three pages kept, on one renderer
+            list(pool.map(lambda i: browser.pdf(page, tmp_path / f"warm{i}.pdf"), range(3)))
+        assert len(browser._idle) == 3
+        pdf, crashes = browser._pdf, []
+
+        async def crash_then_print(page_, pdf_path):  # the renderer dies under this print
+            if not crashes:
+                session = await page_.context.new_cdp_session(page_)
+                crashes.append(asyncio.ensure_future(session.send("Page.crash")))
+                await asyncio.sleep(0.5)
+            await pdf(page_, pdf_path)
+
+        browser._pdf = crash_then_print
+        with caplog.at_level("WARNING", logger="briefkit"):
+            browser.pdf(page, tmp_path / "out.pdf")
+        assert crashes and browser._idle == []  # the other kept pages died with the renderer
+        assert "renderer crashed while brief.html was printed" in caplog.text
+        assert "Crash test" in PdfReader(tmp_path / "out.pdf").pages[0].extract_text()
+        browser.pdf(page, tmp_path / "after.pdf")  # and the browser prints on as before
+        assert "Crash test" in PdfReader(tmp_path / "after.pdf").pages[0].extract_text()
+        browser._call(asyncio.wait([crashes[0]]))
+        assert crashes[0].exception() is not None  # its page died before it could answer

@@ -7,11 +7,14 @@ and may load only ``file:`` and ``data:`` URLs.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
 
 from ..errors import BrowserNotFoundError, RenderError
+
+log = logging.getLogger("briefkit")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -22,6 +25,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # Pages share one renderer process where Chromium allows it (they share one browser
+    # context, below): a renderer costs about a core-second to start and warm up, more than
+    # printing a brief, and prints are short enough to take turns.
+    "--renderer-process-limit=1",
 ]
 
 
@@ -145,6 +152,8 @@ class Browser:
 
         self._slots = asyncio.Semaphore(self.pages)
         self._idle: list = []  # pages free for the next print: (context, page, blocked)
+        self._contexts: dict = {}  # device scale factor -> the context all its pages share
+        self._making = asyncio.Lock()  # two first pages at once make one context, not two
         self._pw = await async_playwright().start()
         try:
             self._browser = await self._pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
@@ -156,6 +165,7 @@ class Browser:
 
     async def _close(self) -> None:
         self._idle = []
+        self._contexts = {}
         try:
             if self._browser is not None:
                 await self._browser.close()
@@ -164,11 +174,18 @@ class Browser:
                 await self._pw.stop()
             self._browser = self._pw = None
 
-    async def _new_page(self, scale: float = 1):
-        """A page in a context of its own, JavaScript off, that may only load local files.
+    async def _new_page(self, scale: float = 1, alone: bool = False):
+        """A page, JavaScript off, that may only load local files.
 
         Returns ``(context, page, blocked)``: ``blocked`` collects the URLs the page asked
         for and was refused; the caller empties it before each load.
+
+        Pages of one scale share one browser context, and so one renderer process (see
+        ``CHROMIUM_ARGS``): with no script running, a page keeps nothing of its document that
+        could reach another page, the same reasoning that lets a page print one brief after
+        another. A context of its own for each page cost about 1.3 core-seconds a page.
+        ``alone``: a page in a context of its own (and so a renderer of its own), for a print
+        tried again after the shared renderer crashed; the caller closes its context.
         """
         blocked: list[str] = []
 
@@ -182,14 +199,26 @@ class Browser:
         # No script runs in the browser, whatever the page holds (the briefs also carry a
         # Content-Security-Policy that forbids scripts): data that slipped into the HTML as
         # markup could otherwise rewrite the page, marking included, before printing.
-        context = await self._browser.new_context(java_script_enabled=False, device_scale_factor=scale)
+        if alone:
+            context = await self._browser.new_context(java_script_enabled=False, device_scale_factor=scale)
+        else:
+            async with self._making:
+                context = self._contexts.get(scale)
+                if context is None:
+                    context = self._contexts[scale] = await self._browser.new_context(
+                        java_script_enabled=False, device_scale_factor=scale)
         try:
             page = await context.new_page()
+            page.on("crash", self._crashed)
             await page.route("**/*", guard)
         except BaseException:
-            await context.close()
+            await (context if alone else page).close()
             raise
         return context, page, blocked
+
+    def _crashed(self, page) -> None:
+        # Every page of the crashed renderer reports it: none of them is printed on again.
+        self._idle = [held for held in self._idle if held[1] is not page]
 
     async def _load(self, page, blocked: list, html_path: Path) -> None:
         blocked.clear()
@@ -224,7 +253,7 @@ class Browser:
             if ok:
                 self._idle.append(held)
             else:
-                await held[0].close()
+                await held[1].close()
         finally:
             self._slots.release()
 
@@ -247,18 +276,33 @@ class Browser:
     async def _print(self, html_path: Path, pdf_path: Path) -> None:
         """Print on a page kept from an earlier print when one is free.
 
-        A new context and page cost Chromium about 0.8 core-seconds (a renderer started and
-        torn down), more than printing a brief; with scripts off a page keeps nothing of the
-        document it showed before that could reach the next, so pages are reused. A page that
-        failed is closed, never reused.
+        A new page costs Chromium more than printing a brief; with scripts off a page keeps
+        nothing of the document it showed before that could reach the next, so pages are
+        reused. A page that failed is closed, never reused. Pages share a renderer, so one
+        page's crash ends the prints on the others: a print that fails because its page
+        crashed is tried once more on a page of its own, where only a page that crashes the
+        renderer by itself fails again.
         """
-        held = await self._hold(html_path)
         try:
-            await self._pdf(held[1], pdf_path)
-        except BaseException:
-            await self._release(held, ok=False)
-            raise
-        await self._release(held, ok=True)
+            held = await self._hold(html_path)
+            try:
+                await self._pdf(held[1], pdf_path)
+            except BaseException:
+                await self._release(held, ok=False)
+                raise
+            await self._release(held, ok=True)
+        except Exception as exc:
+            if "crash" not in str(exc).lower():
+                raise
+            log.warning("Chromium's renderer crashed while %s was printed; printing it again on a page of its own",
+                        html_path.name)
+            async with self._slots:
+                context, page, blocked = await self._new_page(alone=True)
+                try:
+                    await self._load(page, blocked, html_path)
+                    await self._pdf(page, pdf_path)
+                finally:
+                    await context.close()
 
     async def _pictures(self, html_path: Path, selector: str) -> list[bytes]:
         async with self._slots:
@@ -267,7 +311,7 @@ class Browser:
                 await self._load(page, blocked, html_path)
                 return [await element.screenshot(type="png") for element in await page.query_selector_all(selector)]
             finally:
-                await context.close()
+                await page.close()
 
 
 class Document:
