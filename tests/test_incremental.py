@@ -185,3 +185,15 @@ def test_a_killed_build_leaves_only_complete_files(tiny_pack):
     while survivors() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert survivors() == []
+
+
+def test_a_build_and_a_build_with_nothing_to_do_list_the_tables_overdue_for_review(tmp_path):
+    """The build reads the tables' review dates after its data check (so the zygote's preload
+    starts at once), and a build with nothing to do still lists them."""
+    pack_dir = real_pack_copy(tmp_path / "pack")
+    for args in (("--only", "threat-level", "--format", "html"), ("--only", "threat-level", "--format", "html")):
+        result = run_build(pack_dir, *args)
+        assert result.returncode == 0, result.stderr
+        assert "tables overdue for review" in result.stdout
+        assert "terrorism_incidents             figures as of 2009-12-31" in result.stdout
+    assert "1 up to date" in result.stdout

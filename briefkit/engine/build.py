@@ -96,7 +96,7 @@ def build(pack: Pack, opts: Options, settings: config.Settings | None = None) ->
     check_overrides(pack.briefs, opts.overrides)
     _, planned, _ = plan(pack, opts, out)  # a first look, to check only what will be built
     todo = [b for b, _, reason in planned if reason]
-    report = Report(overdue=overdue_tables(pack), index=out / "index.html")
+    report = Report(index=out / "index.html")
     blocked = report.skipped if opts.keep_going else None  # --keep-going: id -> the bad data it reads
     with Session(pack, opts, out, settings) as session, _tolerating(session, blocked):
         session.start_zygote(len(todo))  # preloads while parameters and data are checked
@@ -105,6 +105,7 @@ def build(pack: Pack, opts: Options, settings: config.Settings | None = None) ->
             for name in sorted({f for b in todo for f in b.formats}):
                 exporters.create(name).check(settings, opts)  # e.g. no browser: stop now
             checked = {b.id: b for b in check(pack, todo, opts, blocked)}  # raises before anything is written
+        report.overdue = overdue_tables(pack)  # after the check, which loads the data once for both
         session.lock()
         _, planned, previous = plan(pack, opts, out, warn=True)  # again, under the lock
         todo = [(b, h, r) for b, h, r in planned if r]
