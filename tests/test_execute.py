@@ -43,7 +43,8 @@ def test_each_brief_gets_its_own_fresh_process(tmp_path, forked):
         "print('leak', globals().get('LEAK', 'none'))\nLEAK = 'set by a brief'\n"
         "import matplotlib\nprint('backend', matplotlib.get_backend())\nprint('ppid', os.getppid())\n"
         "print('house style', matplotlib.rcParams['axes.prop_cycle'] != matplotlib.rcParamsDefault['axes.prop_cycle'])\n"
-        "from briefkit.nb.sources import USED\nprint('tables used', len(USED.tables))",
+        "from briefkit.nb.sources import USED\nprint('tables used', len(USED.tables))\n"
+        "import gc\nprint('frozen', gc.get_freeze_count() > 10000, 'collecting', gc.isenabled())",
     )
     from conftest import ROOT
 
@@ -65,6 +66,9 @@ def test_each_brief_gets_its_own_fresh_process(tmp_path, forked):
     texts = [outputs(nb) for nb in runs]
     if forked:  # forked by the zygote, through the briefkit-fork provisioner (an entry point)
         assert all(f"ppid {zygote_pid}" in text for text in texts), texts
+    # What the zygote preloaded is frozen out of the kernels' collections (which would copy
+    # every shared page into each kernel); a kernel still collects its own garbage.
+    assert all(f"frozen {forked} collecting True" in text for text in texts), texts
     pids = [line.split()[1] for t in texts for line in t.splitlines() if line.startswith("pid")]
     assert len(set(pids)) == 2 and str(os.getpid()) not in pids
     for text in texts:

@@ -15,6 +15,7 @@ Protocol: one JSON request per connection ``{"argv": [...], "cwd": ..., "env": {
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -89,6 +90,7 @@ def serve(sock_path: str, extra: tuple[str, ...] = ()) -> None:
         except Exception:  # a missing optional module only costs speed
             pass
     _warm_charts()
+    _freeze()
 
     def reap(signum, frame):
         while True:
@@ -121,11 +123,23 @@ def serve(sock_path: str, extra: tuple[str, ...] = ()) -> None:
                 return
             if not warmed:  # the first kernel is asked for once the build has checked the data
                 warmed = _warm_data()
+                _freeze()
             try:
                 pid = _fork_kernel(request, server, conn)
                 conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
             except Exception as exc:  # reported to the parent, which falls back to a normal launch
                 conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
+
+
+def _freeze() -> None:
+    """Move everything loaded so far out of the garbage collector's sight (``gc.freeze``).
+
+    A kernel's collections would otherwise walk every preloaded object and write to each
+    one's header, copying into the kernel every page of memory it shares with the zygote:
+    measured, about a tenth of a core-second a kernel, mostly in the operating system. The
+    frozen objects stay alive, as they would anyway, until the zygote exits."""
+    gc.collect()
+    gc.freeze()
 
 
 def _warm_charts() -> None:
