@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     # printing a brief, and prints are short enough to take turns.
     "--renderer-process-limit=1",
 ]
+CRASHED = ("Page crashed", "Target crashed")  # Playwright's errors for a page whose renderer died
 
 
 def find_chromium(setting: str | None = None, environment: str | None = None,
@@ -292,7 +293,7 @@ class Browser:
                 raise
             await self._release(held, ok=True)
         except Exception as exc:
-            if "crash" not in str(exc).lower():
+            if not any(words in str(exc) for words in CRASHED):
                 raise
             log.warning("Chromium's renderer crashed while %s was printed; printing it again on a page of its own",
                         html_path.name)
