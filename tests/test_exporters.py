@@ -137,8 +137,9 @@ def test_stable_ids_renumber_in_order_at_the_same_width():
 
 
 def test_a_pdf_is_the_same_whatever_the_browser_printed_before_it(tmp_path):
-    """The browser keeps its pages for later prints (a new one costs ~0.8 core-s): a brief's
-    PDF must not depend on which documents that page showed before."""
+    """The browser keeps its pages for later prints, and its pages share one renderer (a new
+    one costs about a core-second): a brief's PDF must not depend on which documents that page,
+    or another page of the same renderer, showed before or shows at the same time."""
     chromium_or_skip()
     from briefkit import config
     from briefkit.exporters.browser import Browser, find_chromium
@@ -164,9 +165,21 @@ def test_a_pdf_is_the_same_whatever_the_browser_printed_before_it(tmp_path):
     def undated(data: bytes) -> bytes:  # the browser's own dates (wall clock) when none is given
         return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)", b"", data)
 
+    def printed_beside(folder):  # "b" on a second page while the first prints "a"
+        from concurrent.futures import ThreadPoolExecutor
+
+        folder.mkdir()
+        with Browser(find_chromium(None, settings.chromium, settings.playwright_browsers), pages=2) as browser:
+            browser.pdf(docs["a"], folder / "a0.pdf")
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(lambda name: browser.pdf(docs[name], folder / f"{name}.pdf"), ["a", "b"]))
+            set_info(folder / "b.pdf", {"Title": "b"}, None)
+        return (folder / "b.pdf").read_bytes()
+
     first, after = printed(["b"], tmp_path / "first"), printed(["a", "a", "b"], tmp_path / "after")
     assert b"(node" in first  # a tagged PDF whose table cells carry structure IDs
     assert undated(first) == undated(after)
+    assert undated(first) == undated(printed_beside(tmp_path / "beside"))
 
 
 def test_a_print_whose_renderer_crashed_is_printed_again_on_a_page_of_its_own(tmp_path, caplog):
