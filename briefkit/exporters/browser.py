@@ -7,6 +7,7 @@ and may load only ``file:`` and ``data:`` URLs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -208,12 +209,14 @@ class Browser:
                 if context is None:
                     context = self._contexts[scale] = await self._browser.new_context(
                         java_script_enabled=False, device_scale_factor=scale)
+        page = None
         try:
             page = await context.new_page()
             page.on("crash", self._crashed)
             await page.route("**/*", guard)
         except BaseException:
-            await (context if alone else page).close()
+            if alone or page is not None:
+                await (context if alone else page).close()
             raise
         return context, page, blocked
 
@@ -297,22 +300,24 @@ class Browser:
                 raise
             log.warning("Chromium's renderer crashed while %s was printed; printing it again on a page of its own",
                         html_path.name)
-            async with self._slots:
-                context, page, blocked = await self._new_page(alone=True)
-                try:
-                    await self._load(page, blocked, html_path)
-                    await self._pdf(page, pdf_path)
-                finally:
-                    await context.close()
+            async with self._fresh(html_path, alone=True) as page:
+                await self._pdf(page, pdf_path)
 
     async def _pictures(self, html_path: Path, selector: str) -> list[bytes]:
+        async with self._fresh(html_path, scale=2) as page:
+            return [await element.screenshot(type="png") for element in await page.query_selector_all(selector)]
+
+    @contextlib.asynccontextmanager
+    async def _fresh(self, html_path: Path, scale: float = 1, alone: bool = False):
+        """A new page (in one of the browser's slots) showing ``html_path``, closed afterwards
+        (with its context when ``alone``; see :meth:`_new_page`)."""
         async with self._slots:
-            context, page, blocked = await self._new_page(scale=2)
+            context, page, blocked = await self._new_page(scale, alone)
             try:
                 await self._load(page, blocked, html_path)
-                return [await element.screenshot(type="png") for element in await page.query_selector_all(selector)]
+                yield page
             finally:
-                await page.close()
+                await (context if alone else page).close()
 
 
 class Document:

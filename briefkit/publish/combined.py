@@ -134,9 +134,10 @@ def _template():
 
 
 def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, built_at: str,
-              starts: dict[str, int] | None, front_only: bool = False) -> tuple[str, list[dict]]:
+              front_only: bool = False) -> tuple[str, list[dict]]:
     """The set's combined HTML, and its briefs (id, title, bottom line, body) in order;
-    ``front_only``: the front pages alone (cover to "Changes since"), to count them."""
+    ``front_only``: the front pages alone (cover to "Changes since"), to count them. The
+    contents' page numbers are left empty, to be set in the loaded page (:func:`print_pack`)."""
     from markupsafe import Markup
 
     from . import changes as ch
@@ -151,7 +152,6 @@ def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, b
         styles = styles or head_styles(text)
         briefs.append({"id": r["id"], "n": n, "title": r.get("title", r["id"]), "title_css": css_string(r.get("title", r["id"])),
                        "bottom_line": r.get("bottom_line"), "marking": r.get("marking"),
-                       "page": (starts or {}).get(r["id"], 0),
                        # the brief's own HTML, written and scanned by the build: engine markup
                        "body": Markup("" if front_only else brief_body(text, f"b{n}-"))})
     label, issued = issued_text(edition, built_at)
@@ -161,10 +161,9 @@ def pack_html(pack: Pack, out: Path, rset, changes: dict | None, edition: str, b
         edition_label=label, issued=issued, styles=Markup(styles.replace("</", "<\\/")),
         css=Markup((TEMPLATES / "pack.css").read_text(encoding="utf-8")), key_text=ch.key_text,
         shown_rows=ch.SHOWN_ROWS, dict_of=lambda row, key: {k: row.get(k, "") for k in key},
-        changes_page=(starts or {}).get(CHANGES, 0), front_only=front_only,
+        front_only=front_only,
     )
-    entries = ([{"id": CHANGES, "title": f"Changes since {human_date(changes['since'])}",
-                 "page": (starts or {}).get(CHANGES, 0)}] if changes else []) + briefs
+    entries = ([{"id": CHANGES, "title": f"Changes since {human_date(changes['since'])}"}] if changes else []) + briefs
     return page, entries
 
 
@@ -193,10 +192,10 @@ def print_pack(printer: Callable, pack: Pack, out: Path, staging: Path, rset, ch
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pack-print") as side:
             # The front pages printed alone (a fraction of a second) say how many there are and
             # where "Changes since" starts; last time's count is no guide once the changes grow.
-            page, entries = pack_html(pack, out, rset, changes, edition, built_at, None, front_only=True)
+            page, entries = pack_html(pack, out, rset, changes, edition, built_at, front_only=True)
             front_html.write_text(page, encoding="utf-8")
             front = side.submit(browser.pdf, front_html, front_pdf)
-            page, entries = pack_html(pack, out, rset, changes, edition, built_at, None)
+            page, entries = pack_html(pack, out, rset, changes, edition, built_at)
             html_path.write_text(page, encoding="utf-8")
             loading = side.submit(browser.document, html_path)
             from pypdf import PdfReader  # noqa: F401  (imported while the browser works: _starts needs it)
