@@ -115,6 +115,11 @@ class TreeMemory:
     system time as last seen, every ``cpu_interval`` seconds (cheap: one ``stat`` read), so
     that processes nobody waits for (Chromium's, which ``os.wait4`` misses) count too. A
     sampler misses what happens between its samples: treat both as approximate.
+
+    While briefs run: each CPU sample also notes how many notebook kernels are alive (processes
+    forked by the zygote, or ``ipykernel_launcher``), so that :meth:`busy_while_kernels` can say
+    how busy the cores were from the first kernel's start to the last kernel's end, the part of
+    a build where briefs execute, export and print (the issue's "CPU use while briefs run").
     """
 
     def __init__(self, interval: float = 0.5, cpu_interval: float = 0.1):
@@ -122,6 +127,8 @@ class TreeMemory:
         self.cpu_interval = cpu_interval
         self.peak_kb = 0
         self._cpu: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds last seen
+        self._kinds: dict[tuple[int, int], str] = {}  # (pid, start time) -> "zygote", "kernel" or ""
+        self.timeline: list[tuple[float, float, int]] = []  # (seconds, tree CPU seconds so far, kernels alive)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
 
@@ -141,13 +148,45 @@ class TreeMemory:
     def cpu_s(self) -> float:
         return round(sum(self._cpu.values()), 3)
 
+    def busy_while_kernels(self, cores: int) -> float | None:
+        """CPU time of the tree / (wall × ``cores``) from the first sample with a kernel alive to
+        the last; None when fewer than two samples saw one."""
+        alive = [(t, cpu) for t, cpu, kernels in self.timeline if kernels]
+        if len(alive) < 2 or alive[-1][0] <= alive[0][0]:
+            return None
+        (t0, c0), (t1, c1) = alive[0], alive[-1]
+        return round((c1 - c0) / ((t1 - t0) * cores), 3)
+
+    def _kind(self, pid: int, stats: dict[int, tuple[int, float, int]]) -> str:
+        """A process's kind: "kernel", "zygote" or "" (a kernel's parents are classified first)."""
+        start, _, parent = stats[pid]
+        kind = self._kinds.get((pid, start))
+        if kind is None:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    cmdline = fh.read()
+            except OSError:
+                cmdline = b""
+            if b"ipykernel_launcher" in cmdline:
+                kind = "kernel"
+            elif b"briefkit.engine.zygote" in cmdline:  # a forked kernel keeps the zygote's command line
+                kind = "kernel" if parent in stats and self._kind(parent, stats) in ("zygote", "kernel") else "zygote"
+            else:
+                kind = ""
+            self._kinds[(pid, start)] = kind
+        return kind
+
     def _run(self) -> None:
         me = os.getpid()
         next_memory = 0.0
+        started = time.monotonic()
         while not self._stop.is_set():
             stats = _descendants(me)
-            for pid, (start, cpu) in stats.items():
+            kernels = 0
+            for pid, (start, cpu, _) in stats.items():
                 self._cpu[(pid, start)] = cpu
+                kernels += self._kind(pid, stats) == "kernel"
+            self.timeline.append((time.monotonic() - started, sum(self._cpu.values()), kernels))
             if time.monotonic() >= next_memory:
                 try:
                     total = sum(_pss_kb(pid) for pid in stats)
@@ -161,10 +200,10 @@ class TreeMemory:
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _descendants(root: int) -> dict[int, tuple[int, float]]:
-    """pid -> (start time, own user + system CPU seconds) of every descendant of ``root``."""
+def _descendants(root: int) -> dict[int, tuple[int, float, int]]:
+    """pid -> (start time, own user + system CPU seconds, parent pid) of every descendant of ``root``."""
     children: dict[int, list[int]] = {}
-    info: dict[int, tuple[int, float]] = {}
+    info: dict[int, tuple[int, float, int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -176,7 +215,7 @@ def _descendants(root: int) -> dict[int, tuple[int, float]]:
         fields = stat[stat.rindex(b")") + 2 :].split()
         pid = int(entry.name)
         children.setdefault(int(fields[1]), []).append(pid)
-        info[pid] = (int(fields[19]), (int(fields[11]) + int(fields[12])) / TICKS)
+        info[pid] = (int(fields[19]), (int(fields[11]) + int(fields[12])) / TICKS, int(fields[1]))
     out, todo = {}, list(children.get(root, []))
     while todo:
         pid = todo.pop()

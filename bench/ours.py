@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -39,6 +40,8 @@ def build_py(pack_yml: Path, out_dir: Path, *args: str, env: dict[str, str], log
         "cpu_s": round(max(result["cpu_s"], memory.cpu_s), 3),
         "cpu_wait4_s": result["cpu_s"],
         "cpu_sampled_s": memory.cpu_s,
+        # CPU busy from the first kernel's start to the last kernel's end (None: no kernel seen).
+        "busy_while_briefs": memory.busy_while_kernels(os.cpu_count() or 1),
         "peak_pss_mb": memory.peak_mb,
         "max_rss_mb": round(result["max_rss_kb"] / 1024, 1),
         "built": sorted(i for i, s in statuses.items() if s == "built"),

@@ -114,6 +114,8 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
         "cpu_s": b_cpu,
         "core_s_per_brief": round(b_cpu / len(ids), 3),
         "cpu_busy": round(b_cpu / (b * (os.cpu_count() or 1)), 3) if b else None,  # of the cores, whatever --jobs
+        "busy_while_briefs": (median([r["busy_while_briefs"] for r in build_runs if r.get("busy_while_briefs")])
+                              if any(r.get("busy_while_briefs") for r in build_runs) else None),
         "briefs": len(ids),
         "peak_pss_mb": max(r["peak_pss_mb"] for r in build_runs),
         "max_rss_mb": max(r["max_rss_mb"] for r in build_runs),
@@ -207,6 +209,11 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append(f"| speed-up of `build.py` over the naive loop (a/b) | **{res['ratio']:.1f}×** |")
     lines += [
         f"| CPU busy while building (CPU time / (wall × {os.cpu_count() or 1} cores)) | {b['cpu_busy'] * 100:.0f}% |",
+    ]
+    if b.get("busy_while_briefs"):
+        lines.append(f"| CPU busy while briefs run (from the first kernel's start to the last kernel's end) | "
+                     f"{b['busy_while_briefs'] * 100:.0f}% |")
+    lines += [
         f"| no-op rebuild (`python build.py`, nothing changed) | {res['noop']['wall_s']:.2f} s |",
     ]
     if b.get("pack_pdf_s"):

@@ -99,3 +99,22 @@ def test_command_line_is_thin_and_refuses_bad_counts(tmp_path: Path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "--runs" in run.stderr
     assert len((ROOT / "bench" / "bench_build.py").read_text().splitlines()) < 120
+
+
+def test_busy_while_briefs_run_counts_only_the_span_with_kernels_alive(bench):
+    memory = bench.TreeMemory()
+    memory.timeline = [(0.0, 0.0, 0), (1.0, 1.0, 1), (2.0, 2.6, 3), (3.0, 4.0, 1), (4.0, 4.1, 0)]
+    assert memory.busy_while_kernels(2) == pytest.approx(3.0 / (2.0 * 2))  # 1.0 -> 4.0 CPU-s over 1 s -> 3 s
+    memory.timeline = [(0.0, 0.0, 0), (1.0, 2.0, 0)]
+    assert memory.busy_while_kernels(2) is None
+
+
+def test_a_forced_build_reports_how_busy_the_cores_were_while_briefs_ran(pack_yml: Path, tmp_path: Path):
+    from bench import common, ours
+
+    record = ours.build_py(pack_yml, tmp_path / "out", "--force", "--only", "good-europe", "--only", "good-pacific", "--format", "html",
+                           env=common.kernel_env(pack_yml.parent), logfile=tmp_path / "build.log")
+    assert record["returncode"] == 0, common.tail(tmp_path / "build.log")
+    assert record["built"] == ["good-europe", "good-pacific"]
+    # The sampler told the forked kernels from the zygote and saw them run: a share of the cores.
+    assert 0 < record["busy_while_briefs"] <= 1.2
