@@ -57,8 +57,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="YYYY-MM-DD", help="with --changes: compare with this edition instead of the latest")
     p.add_argument("--force", action="store_true", help="rebuild even briefs whose inputs are unchanged")
     p.add_argument("-j", "--jobs", type=int, default=(os.cpu_count() or 1) + 1, metavar="N",
-                   help="briefs built at once (default: CPUs + 1, %(default)s here: a brief waits on its "
-                   "kernel and the browser part of the time)")
+                   help="briefs executed at once, each in its own kernel (default: CPUs + 1, %(default)s "
+                   "here); a brief that has executed is exported and printed beside them")
     p.add_argument("--output", metavar="DIR", help="output folder (default: pack.yml's output, briefs/)")
     p.add_argument("--edition", action="store_true",
                    help="write a dated edition to OUTPUT/editions/YYYY-MM-DD/ and point OUTPUT/latest at it")

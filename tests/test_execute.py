@@ -90,3 +90,19 @@ def test_failing_cell_raises_with_brief_cell_and_exception(tmp_path):
     assert "Brief 'bad' failed in cell" in str(err) and str(out) in str(err)
     saved = json.loads(out.read_text())
     assert saved["cells"][0]["cell_type"] == "markdown"  # papermill's error banner
+
+
+def test_no_kernel_starts_once_the_build_is_stopped(tmp_path):
+    """A brief still waiting for a kernel's place when the build is stopped (Ctrl-C, SIGTERM)
+    fails at once: its kernel is never started."""
+    import threading
+
+    nb = notebook(tmp_path / "a.ipynb", "print('ran')")
+    kernels = execute.Kernels(slots=threading.BoundedSemaphore(1))
+    assert kernels.kill_running() == 0  # the build is stopping; nothing was running
+    with pytest.raises(BriefExecutionError) as info:
+        execute.execute(Brief(id="a", title="t", notebook=nb, parameters={"marking": "UNCLASSIFIED"}),
+                        tmp_path / "out" / "a.ipynb", kernels)
+    assert "stopped before this brief's kernel started" in str(info.value)
+    assert not info.value.kernel_started and not kernels.running
+    assert kernels.slots.acquire(blocking=False)  # its place was given back

@@ -197,3 +197,61 @@ def test_a_build_and_a_build_with_nothing_to_do_list_the_tables_overdue_for_revi
         assert "tables overdue for review" in result.stdout
         assert "terrorism_incidents             figures as of 2009-12-31" in result.stdout
     assert "1 up to date" in result.stdout
+
+
+def test_a_brief_being_exported_does_not_hold_a_kernels_place(tiny_pack, monkeypatch):
+    """--jobs limits kernels, not briefs: while one brief exports, the next one's kernel runs;
+    and no more than --jobs kernels ever run at once."""
+    import sys
+    import threading
+    import time
+
+    from briefkit import catalogue
+    from briefkit.engine.plan import Options
+
+    engine = sys.modules["briefkit.engine.build"]  # (the package's `build` is the function)
+    monkeypatch.setenv("BRIEFKIT_PACK", str(tiny_pack))
+    events, lock = [], threading.Lock()
+    running, most = [0], [0]
+    real_execute, real_export = engine._execute, engine._export
+
+    def note(what, brief):
+        with lock:
+            events.append((what, brief.id, time.monotonic()))
+
+    def execute(session, brief, result):
+        note("execute", brief)
+        return real_execute(session, brief, result)
+
+    def export(session, brief, result, nb, context):
+        note("export", brief)
+        time.sleep(3)  # a slow export: the other brief's kernel must not wait for it
+        real_export(session, brief, result, nb, context)
+        note("exported", brief)
+
+    import papermill
+
+    real_papermill = papermill.execute_notebook
+
+    def counting(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            return real_papermill(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(papermill, "execute_notebook", counting)
+    monkeypatch.setattr(engine, "_execute", execute)
+    monkeypatch.setattr(engine, "_export", export)
+    report = engine.build(catalogue.load(tiny_pack / "pack.yml"),
+                          Options(only=["good-*"], formats=("html",), force=True, jobs=1))
+
+    assert sorted(r.brief.id for r in report.results if r.status == "built") == ["good-europe", "good-pacific"]
+    first_export = min((e for e in events if e[0] == "export"), key=lambda e: e[2])
+    first_exported = next(e for e in events if e[0] == "exported" and e[1] == first_export[1])
+    other = next(e for e in events if e[0] == "execute" and e[1] != first_export[1])
+    assert other[2] < first_exported[2]  # the second kernel started while the first brief exported
+    assert most[0] == 1  # --jobs 1: one kernel at a time all the same

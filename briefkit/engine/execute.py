@@ -9,6 +9,8 @@ added per brief), the private folder for their sockets, the zygote to fork them 
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import signal
 import threading
@@ -34,6 +36,10 @@ class Kernels:
     zygote: Any = None  # an engine.zygote.Zygote to fork kernels from, or None to launch them
     running: set = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # At most this many kernels at once (a threading.Semaphore; None: no limit). The build sets
+    # it to --jobs, so a brief that is exporting or printing no longer holds a kernel's place.
+    slots: Any = None
+    stopped: bool = False  # set by kill_running: a brief still waiting for a place starts no kernel
 
     def kill_running(self) -> int:
         """Kill every kernel of this build that is still running (Ctrl-C, SIGTERM).
@@ -42,6 +48,7 @@ class Kernels:
         cells to finish. Returns how many were killed.
         """
         with self.lock:
+            self.stopped = True
             managers = list(self.running)
         killed = 0
         for km in managers:
@@ -104,12 +111,17 @@ def kernel_manager_class(kernels: Kernels, log_path: Path, env: dict | None = No
             kw.setdefault("stdout", log)
             kw.setdefault("stderr", log)
             with kernels.lock:
+                if kernels.stopped:  # Ctrl-C or SIGTERM while this brief waited for its place
+                    log.close()
+                    raise RuntimeError("the build was stopped before this brief's kernel started")
                 kernels.running.add(self)
             try:
                 result = await super()._async_start_kernel(**kw)
             finally:
                 log.close()  # the child keeps its own descriptor
             IPCKernelManager.any_started = True
+            if kernels.stopped:  # stopped while it started: kill_running may have missed its pid
+                kernels.kill_running()
             return result
 
         start_kernel = _async_start_kernel
@@ -155,21 +167,22 @@ def execute(brief: Brief, output: Path, kernels: Kernels | None = None, cell_tim
     manager = kernel_manager_class(kernels, log_path or output.with_suffix(".kernel.log"), env)
     shown_as = shown_as or str(output)
     try:
-        return papermill.execute_notebook(
-            str(brief.notebook),
-            str(output),
-            parameters=dict(brief.parameters),
-            kernel_name="python3",
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            start_timeout=START_TIMEOUT,
-            execution_timeout=cell_timeout,
-            # Papermill's cwd= changes the process's directory, which is not safe with
-            # concurrent briefs; nbclient starts the kernel in this folder instead.
-            resources={"metadata": {"path": str(brief.notebook.parent)}},
-            kernel_manager_class=manager,
-            shutdown_kernel="immediate",  # the kernel is thrown away: no need to wait for a clean exit
-        )
+        with kernels.slots or contextlib.nullcontext():
+            return papermill.execute_notebook(
+                str(brief.notebook),
+                str(output),
+                parameters=dict(brief.parameters),
+                kernel_name="python3",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                start_timeout=START_TIMEOUT,
+                execution_timeout=cell_timeout,
+                # Papermill's cwd= changes the process's directory, which is not safe with
+                # concurrent briefs; nbclient starts the kernel in this folder instead.
+                resources={"metadata": {"path": str(brief.notebook.parent)}},
+                kernel_manager_class=manager,
+                shutdown_kernel="immediate",  # the kernel is thrown away: no need to wait for a clean exit
+            )
     except PapermillExecutionError as exc:
         raise BriefExecutionError(
             brief_id=brief.id,
