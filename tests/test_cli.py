@@ -109,3 +109,32 @@ def test_manifest_records_each_input_and_the_reason_names_it(tiny_pack):
                                                        "parameters: {region: Pacific, since: 1995}"))
     done = run_build(tiny_pack, "--only", "good-pacific", "--format", "html")
     assert "building good-pacific (parameters, marking or pack.yml entry changed)" in done.stderr, done.stderr
+
+
+def test_a_build_checks_parameters_and_data_before_loading_the_renderers(tiny_pack):
+    """nbconvert and Playwright (about half a core-second to import) load while the first
+    notebooks run, not before the check that every build runs before any kernel starts."""
+    probe = f"""
+import sys
+sys.argv = ["build.py", "--pack", {str(tiny_pack / "pack.yml")!r}, "--only", "good-*", "--force"]
+import briefkit.engine.build
+engine = sys.modules["briefkit.engine.build"]
+real_check = engine.check
+
+def check(*args, **kwargs):
+    loaded = sorted({{m.split(".")[0] for m in sys.modules}} & {{"nbconvert", "playwright"}})
+    print("at the check:", loaded, "formats:", sorted(engine.exporters_checked), flush=True)
+    return real_check(*args, **kwargs)
+
+engine.exporters_checked = set()
+import briefkit.exporters as ex
+real_create = ex.create
+ex.create = lambda name: engine.exporters_checked.add(name) or real_create(name)
+engine.check = check
+from briefkit.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tiny_pack, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "at the check: [] formats: ['html', 'pdf']" in done.stdout  # the exporters were checked, unloaded
+    assert (tiny_pack / "briefs" / "good-europe.pdf").is_file()

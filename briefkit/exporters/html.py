@@ -1,10 +1,9 @@
-"""HTML: nbconvert's HTML exporter with the pack's template, registered as the exporter "briefing".
+"""HTML: the ``html`` format, rendered by nbconvert's HTML exporter with the pack's template.
 
-``BriefingExporter`` is an ``HTMLExporter`` with the ``templates/briefing`` template (which
-inherits the stock ``lab`` template), code and prompts excluded, and two preprocessors:
-nbconvert's ``TagRemovePreprocessor`` (parameter cells and cells tagged ``remove-cell``) and
-:class:`ReaderOnly` (stderr, raw cells and cells left with nothing to show). It is registered
-as an nbconvert exporter, so a brief's executed notebook renders with stock nbconvert too::
+The renderer, ``BriefingExporter`` (in :mod:`.briefing`, imported on first render), is an
+``HTMLExporter`` with the ``templates/briefing`` template, code and prompts excluded, and the
+pack's preprocessors. It is registered as an nbconvert exporter under this module's name, so a
+brief's executed notebook renders with stock nbconvert too::
 
     jupyter nbconvert --to briefing briefs/_build/outlook.ipynb
 
@@ -19,108 +18,36 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from nbconvert.exporters import HTMLExporter
-from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
-from traitlets import Bool, Set, default
-
-from ..errors import RenderError
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-REMOVE_TAGS = {"injected-parameters", "parameters", "remove-cell", "remove_cell"}
 METADATA_KEY = "briefkit"  # notebook metadata holding the brief's template context
+NBCONVERT_CLASSES = ("BriefingExporter", "RemoveForReaders", "ReaderOnly")
 
 
-class RemoveForReaders(TagRemovePreprocessor):
-    """nbconvert's tag remover, with the tags of cells a reader never sees (parameters and
-    papermill's injected parameters among them)."""
+def __getattr__(name: str):
+    """``BriefingExporter`` and its preprocessors, from :mod:`.briefing` on first use (the
+    nbconvert entry point ``briefing`` names ``briefkit.exporters.html:BriefingExporter``)."""
+    if name in NBCONVERT_CLASSES:
+        from . import briefing
 
-    enabled = Bool(True).tag(config=True)
-    remove_cell_tags = Set(set(REMOVE_TAGS)).tag(config=True)
-
-
-class ReaderOnly(Preprocessor):
-    """Drop what must never reach a reader: stderr, raw cells, and code cells with no output."""
-
-    enabled = Bool(True).tag(config=True)
-
-    def preprocess(self, nb, resources):
-        cells = []
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = [o for o in cell.outputs
-                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-                if not cell.outputs:
-                    continue
-            elif cell.cell_type == "raw":
-                continue
-            cells.append(cell)
-        nb.cells = cells
-        return nb, resources
-
-
-class BriefingExporter(HTMLExporter):
-    """The pack's briefing HTML (``jupyter nbconvert --to briefing``)."""
-
-    export_from_notebook = "Briefing (HTML)"
-
-    @default("template_name")
-    def _template_name_default(self):
-        return "briefing"
-
-    @default("extra_template_basedirs")
-    def _extra_template_basedirs_default(self):
-        return [str(TEMPLATES)]
-
-    @default("exclude_input")
-    def _exclude_input_default(self):
-        return True
-
-    @default("exclude_input_prompt")
-    def _exclude_input_prompt_default(self):
-        return True
-
-    @default("exclude_output_prompt")
-    def _exclude_output_prompt_default(self):
-        return True
-
-    @default("embed_images")
-    def _embed_images_default(self):
-        return True
-
-    @default("anchor_link_text")
-    def _anchor_link_text_default(self):
-        return ""
-
-    @default("default_preprocessors")
-    def _default_preprocessors_default(self):
-        # Ours first, as the cells a reader never sees must go before nbconvert's own steps
-        # (which, for example, merge adjacent output streams).
-        stock = HTMLExporter.class_traits()["default_preprocessors"].default()
-        return [RemoveForReaders, ReaderOnly, *stock]
-
-    def from_notebook_node(self, nb, resources=None, **kw):
-        import copy
-
-        resources = dict(resources or {})
-        brief = resources.get("brief") or nb.metadata.get(METADATA_KEY)
-        if not brief:
-            raise RenderError(
-                "This notebook has no brief recorded (metadata.briefkit): render the executed notebook "
-                "that build.py keeps in briefs/_build/, or build the brief with python build.py."
-            )
-        resources["brief"] = brief
-        nb = copy.deepcopy(nb)
-        nb.metadata["title"] = f"{brief['title']} — {brief['marking']}"
-        return super().from_notebook_node(nb, resources=resources, **kw)
+        return getattr(briefing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _local = threading.local()
 
 
-def _exporter() -> BriefingExporter:
+def _import_renderer() -> None:
+    try:
+        from . import briefing  # noqa: F401
+    except Exception:  # the first render raises it, for the brief it fails
+        pass
+
+
+def _exporter():
     """One exporter per thread (building its Jinja environment costs ~0.1 s)."""
     exporter = getattr(_local, "exporter", None)
     if exporter is None:
+        from .briefing import BriefingExporter
+
         exporter = _local.exporter = BriefingExporter()
     return exporter
 
@@ -153,7 +80,9 @@ class HTML:
         pass
 
     def start(self, session) -> None:
-        pass
+        # The renderer's import (nbconvert, about half a core-second) runs while the first
+        # notebooks execute, not before the data check nor in the first brief's export.
+        threading.Thread(target=_import_renderer, name="html-renderer-import", daemon=True).start()
 
     def export(self, job, dest: Path) -> None:
         dest.write_text(render(job.nb, job.context), encoding="utf-8")
