@@ -32,29 +32,38 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_local = threading.local()
+_lock = threading.Lock()  # renders take turns: an nbconvert exporter is not thread-safe
+_shared: list = []  # the process's one BriefingExporter, made on first use
 
 
 def _import_renderer() -> None:
+    """Import nbconvert and compile the briefing template, ahead of the first render."""
     try:
-        from . import briefing  # noqa: F401
+        with _lock:
+            _exporter()
     except Exception:  # the first render raises it, for the brief it fails
         pass
 
 
 def _exporter():
-    """One exporter per thread (building its Jinja environment costs ~0.1 s)."""
-    exporter = getattr(_local, "exporter", None)
-    if exporter is None:
+    """The one exporter, made (and its template compiled, about 0.1-0.2 s) on first use.
+
+    Called under ``_lock``. One exporter for every thread: an exporter a thread costs that
+    compile again in each, and renders are Python that runs one at a time anyway.
+    """
+    if not _shared:
         from .briefing import BriefingExporter
 
-        exporter = _local.exporter = BriefingExporter()
-    return exporter
+        exporter = BriefingExporter()
+        exporter.template  # noqa: B018  (loads and compiles the template and all it extends)
+        _shared.append(exporter)
+    return _shared[0]
 
 
 def render(nb, brief_context: dict[str, Any]) -> str:
     """The briefing HTML of executed notebook ``nb``; ``brief_context`` feeds the title and provenance blocks."""
-    body, _ = _exporter().from_notebook_node(nb, resources={"brief": brief_context})
+    with _lock:
+        body, _ = _exporter().from_notebook_node(nb, resources={"brief": brief_context})
     return body
 
 
@@ -80,8 +89,9 @@ class HTML:
         pass
 
     def start(self, session) -> None:
-        # The renderer's import (nbconvert, about half a core-second) runs while the first
-        # notebooks execute, not before the data check nor in the first brief's export.
+        # The renderer's import (nbconvert, about half a core-second) and its template's
+        # compile run while the first notebooks execute, not before the data check nor in
+        # the first brief's export.
         threading.Thread(target=_import_renderer, name="html-renderer-import", daemon=True).start()
 
     def export(self, job, dest: Path) -> None:
