@@ -42,7 +42,8 @@ class Kernels:
     stopped: bool = False  # set by kill_running: a brief still waiting for a place starts no kernel
 
     def kill_running(self) -> int:
-        """Kill every kernel of this build that is still running (Ctrl-C, SIGTERM).
+        """Kill every kernel of this build that is still running (Ctrl-C, SIGTERM), and start
+        no more: a brief still waiting for its place fails without a kernel.
 
         Their briefs then fail at once (the kernel died): a stopping build does not wait for
         cells to finish. Returns how many were killed.
