@@ -247,7 +247,8 @@ def overdue_tables(pack: Pack) -> list:
 
 def _run(session: Session, todo, context: dict, previous: dict) -> list[Result]:
     """Execute briefs concurrently, ``opts.jobs`` kernels at a time, and export each as its
-    kernel ends (beside the next kernels); commit each as it finishes. On Ctrl-C or SIGTERM: cancel what is queued, kill running kernels, re-raise."""
+    kernel ends (beside the next kernels); commit each as it finishes. On Ctrl-C or SIGTERM:
+    cancel what is queued, kill running kernels (and start no more), re-raise."""
     if not todo:
         return []
     results: list[Result] = []

@@ -10,7 +10,6 @@ added per brief), the private folder for their sockets, the zygote to fork them 
 from __future__ import annotations
 
 import contextlib
-
 import os
 import signal
 import threading
