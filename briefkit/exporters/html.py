@@ -2,8 +2,8 @@
 
 The renderer, ``BriefingExporter`` (in :mod:`.briefing`, imported on first render), is an
 ``HTMLExporter`` with the ``templates/briefing`` template, code and prompts excluded, and the
-pack's preprocessors. It is registered as an nbconvert exporter under this module's name, so a
-brief's executed notebook renders with stock nbconvert too::
+pack's preprocessors. It is registered as the nbconvert exporter ``briefing``, so a brief's
+executed notebook renders with stock nbconvert too::
 
     jupyter nbconvert --to briefing briefs/_build/outlook.ipynb
 
@@ -19,18 +19,6 @@ from pathlib import Path
 from typing import Any
 
 METADATA_KEY = "briefkit"  # notebook metadata holding the brief's template context
-NBCONVERT_CLASSES = ("BriefingExporter", "RemoveForReaders", "ReaderOnly")
-
-
-def __getattr__(name: str):
-    """``BriefingExporter`` and its preprocessors, from :mod:`.briefing` on first use (the
-    nbconvert entry point ``briefing`` names ``briefkit.exporters.html:BriefingExporter``)."""
-    if name in NBCONVERT_CLASSES:
-        from . import briefing
-
-        return getattr(briefing, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 _lock = threading.Lock()  # renders take turns: an nbconvert exporter is not thread-safe
 _shared: list = []  # the process's one BriefingExporter, made on first use
