@@ -125,7 +125,8 @@ def test_stock_nbconvert_renders_the_executed_notebook_as_the_build_did(tmp_path
 
 
 def test_briefs_rendered_from_many_threads_at_once_are_each_as_rendered_alone(tmp_path):
-    """The build's brief threads share one exporter (its template compiled once) and take turns."""
+    """The build's brief threads share one exporter (its template compiled once) and take turns,
+    and rendering leaves the caller's notebook as it was."""
     from concurrent.futures import ThreadPoolExecutor
 
     import nbformat
@@ -137,12 +138,14 @@ def test_briefs_rendered_from_many_threads_at_once_are_each_as_rendered_alone(tm
     assert run_build(pack, "--only", "good-*", "--format", "html").returncode == 0
     notebooks = [nbformat.read(pack / "briefs" / "_build" / f"{name}.ipynb", as_version=4)
                  for name in ("good-europe", "good-pacific")] * 4
+    before = [nbformat.writes(nb) for nb in notebooks[:2]]
     alone = [html.render(nb, nb.metadata["briefkit"]) for nb in notebooks[:2]]
     with ThreadPoolExecutor(8) as threads:
         together = list(threads.map(lambda nb: html.render(nb, nb.metadata["briefkit"]), notebooks))
     assert together == alone * 4
     assert together[0] == (pack / "briefs" / "good-europe.html").read_text()
     assert len(html._shared) == 1
+    assert [nbformat.writes(nb) for nb in notebooks[:2]] == before
 
 
 def test_stable_ids_renumber_in_order_at_the_same_width():

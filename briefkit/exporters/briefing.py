@@ -86,6 +86,12 @@ class BriefingExporter(HTMLExporter):
     def _anchor_link_text_default(self):
         return ""
 
+    @default("optimistic_validation")
+    def _optimistic_validation_default(self):
+        # Validate the notebook once, after all the preprocessors, not after each of the 14
+        # (nbconvert's option; the output is the same).
+        return True
+
     @default("default_preprocessors")
     def _default_preprocessors_default(self):
         # Ours first, as the cells a reader never sees must go before nbconvert's own steps
@@ -94,7 +100,7 @@ class BriefingExporter(HTMLExporter):
         return [RemoveForReaders, ReaderOnly, *stock]
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        import copy
+        from nbformat import NotebookNode
 
         resources = dict(resources or {})
         brief = resources.get("brief") or nb.metadata.get(METADATA_KEY)
@@ -104,6 +110,8 @@ class BriefingExporter(HTMLExporter):
                 "that build.py keeps in briefs/_build/, or build the brief with python build.py."
             )
         resources["brief"] = brief
-        nb = copy.deepcopy(nb)
-        nb.metadata["title"] = f"{brief['title']} — {brief['marking']}"
+        # The caller's notebook is left as it was: a copy of its top level with metadata of its
+        # own (nbconvert deep-copies the notebook before any preprocessor changes a cell).
+        nb = NotebookNode({**nb, "metadata": NotebookNode({**nb.metadata,
+                                                           "title": f"{brief['title']} — {brief['marking']}"})})
         return super().from_notebook_node(nb, resources=resources, **kw)
