@@ -90,8 +90,12 @@ class Browser:
     need the network fails loudly instead of printing a broken page.
     """
 
-    def __init__(self, executable: str | None = None, pages: int = 4):
+    def __init__(self, executable: str | None = None, pages: int = 2):
         self.executable = executable  # a path found by find_chromium
+        # Pages open at once. Two: one loads while the other prints (the pages share one
+        # renderer, which works on one at a time), and the combined PDF holds its pack's page
+        # while its front pages print. Each page more costs Chromium about 0.2 core-seconds a
+        # build and prints nothing sooner (bench/README.md).
         self.pages = pages
         self._loop = self._thread = self._browser = self._pw = None
 
