@@ -168,6 +168,10 @@ class Browser:
                 f"Chromium at {path} would not start ({str(exc).splitlines()[0]}). "
                 "Check it runs: chromium --headless --no-sandbox --dump-dom about:blank"
             ) from exc
+        # The first print's page, made now while the first notebooks run: it starts the shared
+        # renderer process and warms it up (about a core-second), which the first prints would
+        # otherwise wait for (measured: their CPU 2.05 -> 1.10 core-seconds, the same in all).
+        self._idle.append(await self._new_page())
 
     async def _close(self) -> None:
         self._idle = []
