@@ -281,10 +281,9 @@ def _stamp_descriptor(files: dict[str, bytes]) -> list:
     """The parts of the (validated) descriptor a kernel needs, parsed from the hashed bytes."""
     import yaml
 
-    from briefkit.data.validate import _plain
+    from briefkit.data.validate import _plain, yaml_loader
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    descriptor = _plain(yaml.load(files[DESCRIPTOR].decode("utf-8-sig"), Loader=loader))
+    descriptor = _plain(yaml.load(files[DESCRIPTOR].decode("utf-8-sig"), Loader=yaml_loader()))
     keep = ("name", "path", "title", "as_of", "review_months", "reviewed", "evidence", "sources", "licenses",
             "schema")
     return [{k: res[k] for k in keep if k in res} for res in descriptor["resources"]]

@@ -92,7 +92,7 @@ def serve(sock_path: str, extra: tuple[str, ...] = ()) -> None:
             __import__(name)
         except Exception:  # a missing optional module only costs speed
             pass
-    _warm_charts()
+    _warm_up()
     _freeze()
 
     def reap(signum, frame):
@@ -145,7 +145,7 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def _warm_charts() -> None:
+def _warm_up() -> None:
     """Draw one small house-style chart to SVG, so that what Matplotlib loads on first use (the
     font list, the fonts themselves, the style file, text layout) is loaded before the fork,
     and render a line of Markdown (mistune's parser and its patterns).

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter
+from nbformat import NotebookNode
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import Bool, Set, default
 
@@ -100,8 +101,6 @@ class BriefingExporter(HTMLExporter):
         return [RemoveForReaders, ReaderOnly, *stock]
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        from nbformat import NotebookNode
-
         resources = dict(resources or {})
         brief = resources.get("brief") or nb.metadata.get(METADATA_KEY)
         if not brief:

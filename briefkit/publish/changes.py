@@ -41,10 +41,11 @@ def data_snapshot(descriptor: Path) -> dict:
     """Every table of the data package at ``descriptor``: hash, title, key, fields and rows."""
     import yaml
 
+    from ..data.validate import yaml_loader
+
     if not descriptor.is_file():
         return {}
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    package = yaml.load(descriptor.read_text(encoding="utf-8"), Loader=loader) or {}
+    package = yaml.load(descriptor.read_text(encoding="utf-8"), Loader=yaml_loader()) or {}
     tables = {}
     for res in package.get("resources") or []:
         path = descriptor.parent / str(res.get("path", ""))
