@@ -246,3 +246,38 @@ def test_a_print_whose_renderer_crashed_is_printed_again_on_a_page_of_its_own(tm
         assert "Crash test" in PdfReader(tmp_path / "after.pdf").pages[0].extract_text()
         browser._call(asyncio.wait([crashes[0]]))
         assert crashes[0].exception() is not None  # its page died before it could answer
+
+
+def test_the_browser_search_takes_a_headless_shell_before_a_full_browser(tmp_path, monkeypatch):
+    from briefkit.errors import BrowserNotFoundError
+    from briefkit.exporters.browser import find_chromium
+
+    def executable(path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+        return path
+
+    bin_dir, managed, empty = tmp_path / "bin", tmp_path / "ms-playwright", tmp_path / "none"
+    monkeypatch.setenv("PATH", str(bin_dir))
+    full = executable(bin_dir / "chromium")
+    shell = executable(bin_dir / "chromium-headless-shell")
+    assert find_chromium(None, None, empty) == str(shell)
+    shell.unlink()
+    assert find_chromium(None, None, empty) == str(full)
+    # an explicit choice (--chromium, then $BRIEFKIT_CHROMIUM) still wins over either
+    other = executable(tmp_path / "elsewhere" / "chrome")
+    assert find_chromium(str(other), str(full), empty) == str(other)
+    assert find_chromium(None, str(other), empty) == str(other)
+
+    # Playwright's folder, laid out as `playwright install chromium` leaves it (1.49 and later)
+    managed_full = executable(managed / "chromium-1255" / "chrome-linux64" / "chrome")
+    managed_shell = executable(managed / "chromium_headless_shell-1255" / "chrome-headless-shell-linux64" / "chrome-headless-shell")
+    assert find_chromium(None, None, managed) == str(managed_shell)
+    managed_shell.unlink()
+    assert find_chromium(None, None, managed) == str(managed_full)
+
+    full.unlink()
+    with pytest.raises(BrowserNotFoundError) as raised:
+        find_chromium(None, None, empty)
+    assert "chromium-headless-shell" in str(raised.value) and "chromium" in str(raised.value)
