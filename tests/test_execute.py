@@ -106,3 +106,27 @@ def test_no_kernel_starts_once_the_build_is_stopped(tmp_path):
     assert "stopped before this brief's kernel started" in str(info.value)
     assert not info.value.kernel_started and not kernels.running
     assert kernels.slots.acquire(blocking=False)  # its place was given back
+
+
+def test_killing_a_forked_kernel_returns_once_the_kernel_is_gone():
+    """jupyter_client waits for a killed kernel in 0.1 s steps; the provisioner's kill returns
+    only when the kernel has ended (reaped by the zygote), so no brief waits out that step."""
+    import asyncio
+    import subprocess
+    import threading
+
+    from briefkit.engine.provisioner import ForkingProvisioner
+    from briefkit.engine.zygote import ForkedProcess
+
+    child = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    threading.Thread(target=child.wait, daemon=True).start()  # reaps it, as the zygote reaps kernels
+    provisioner = ForkingProvisioner(kernel_id="k", kernel_spec=None, parent=None)
+    provisioner.process = ForkedProcess(child.pid)
+    provisioner.pid = provisioner.pgid = child.pid
+    assert provisioner.process.poll() is None
+
+    async def kill_then_poll():
+        await provisioner.kill()
+        return provisioner.process.poll()  # what jupyter_client asks at once, before any sleep
+
+    assert asyncio.run(kill_then_poll()) is not None
