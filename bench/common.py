@@ -91,11 +91,14 @@ def chromium_path(setting: str | None = None) -> str:
 
 
 def chromium_version(path: str) -> str:
+    """``Chromium 156.0.8078.108 (chromium-headless-shell)``: the version and which executable
+    (both ways print with it), or "" if it cannot say."""
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout
-        return " ".join(out.split()[:2])  # "Chromium 156.0.8078.108 built on Debian ..." → "Chromium 156..."
     except (OSError, subprocess.SubprocessError):
         return ""
+    version = " ".join(out.split()[:2])  # "Chromium 156.0.8078.108 built on Debian ..." → "Chromium 156..."
+    return f"{version} ({Path(path).name})" if version else ""
 
 
 def load_average() -> str:
