@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -124,14 +125,18 @@ def serve(sock_path: str, extra: tuple[str, ...] = ()) -> None:
             request = json.loads(_read_line(conn))
             if request.get("stop"):
                 return
-            if not warmed:  # the first kernel is asked for once the build has checked the data
-                warmed = _warm_data()
-                _freeze()
             try:
                 pid = _fork_kernel(request, server, conn)
                 conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
             except Exception as exc:  # reported to the parent, which falls back to a normal launch
                 conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
+        # The first kernel is asked for once the build has checked the data: from then on the
+        # tables may be parsed here for the kernels still to come. Not before the kernels
+        # asked for at the start are forked (they parse what they read themselves, side by
+        # side): parsing first kept each of them waiting about 0.25 s.
+        if not warmed and not _waiting(server):
+            warmed = _warm_data()
+            _freeze()
 
 
 def _freeze() -> None:
@@ -184,6 +189,12 @@ def _warm_data() -> bool:
     except Exception:  # no pack, no data, invalid data: the kernels find out for themselves
         pass
     return True
+
+
+def _waiting(server: socket.socket, grace: float = 0.05) -> bool:
+    """Whether another kernel is asked for within ``grace`` seconds (the build asks for its
+    first kernels from several threads at once, a few milliseconds apart)."""
+    return bool(select.select([server], [], [], grace)[0])
 
 
 def _read_line(conn: socket.socket) -> str:
