@@ -76,8 +76,8 @@ def test_each_brief_gets_its_own_fresh_process(tmp_path, forked):
         assert "leak none" in text  # nothing of the previous brief is visible
         assert f"cwd {tmp_path}" in text  # kernels run in the notebook's folder
         assert "backend module://matplotlib_inline.backend_inline" in text  # inline charts work
-        # The zygote drew a house-style chart (and, for the second, parsed the data) before forking: neither its
-        # style nor any table it read reaches a brief.
+        # The zygote drew a house-style chart (and, for the second, parsed the data) before
+        # forking: neither its style nor any table it read reaches a brief.
         assert "house style False" in text and "tables used 0" in text
 
 

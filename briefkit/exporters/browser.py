@@ -32,7 +32,9 @@ CHROMIUM_ARGS = [
     "--renderer-process-limit=1",
 ]
 # Executables looked for on PATH, and under Playwright's browsers folder, in order (find_chromium).
-SYSTEM_BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+SYSTEM_BROWSERS = (
+    "chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
+)
 MANAGED_BROWSERS = (
     "chromium_headless_shell-*/chrome-headless-shell-linux*/chrome-headless-shell",  # Playwright 1.49 and later
     "chromium_headless_shell-*/chrome-linux*/headless_shell",
