@@ -4,6 +4,7 @@ HTML rendered by stock nbconvert from an executed notebook."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -281,3 +282,72 @@ def test_the_browser_search_takes_a_headless_shell_before_a_full_browser(tmp_pat
     with pytest.raises(BrowserNotFoundError) as raised:
         find_chromium(None, None, empty)
     assert "chromium-headless-shell" in str(raised.value) and "chromium" in str(raised.value)
+
+
+def test_the_printing_browser_draws_no_frames_and_prints_what_a_browser_with_frames_prints(tmp_path):
+    """Prints come from a browser started without threaded compositing, so it draws no frames
+    for a screen (about 0.04 core-seconds a brief): its PDFs must be byte for byte those of a
+    browser that does. Pictures (for DOCX) need frames: they come from a second browser,
+    started on first use only."""
+    chromium_or_skip()
+    from briefkit import config
+    from briefkit.exporters.browser import PRINT_ARGS, Browser, find_chromium
+    from briefkit.exporters.pdf import set_info
+
+    settings = config.settings()
+    glyph = "<path id='g' d='M0 0 L10 0 L10 10 Z'/>"
+    uses = "".join(f"<use href='#g' x='{12 * i}' y='20'/>" for i in range(40))
+    rows = "".join(f"<tr><th scope='row'>r{i}</th><td>{i}</td></tr>" for i in range(40))
+    page = tmp_path / "brief.html"
+    page.write_text("<!doctype html><html><head><title>t</title></head><body><h1>Frames</h1>"
+                    f"<figure><svg width='500' height='60' role='img'><defs>{glyph}</defs>{uses}</svg></figure>"
+                    f"<table><thead><tr><th>k</th><th>v</th></tr></thead><tbody>{rows}</tbody></table>"
+                    "</body></html>", encoding="utf-8")
+
+    def browsers_started_here() -> list[set]:
+        """The arguments of each Chromium browser process (not its helpers) under this test;
+        a wrapper script that runs the browser as its child counts once, with it."""
+        parents, found = {}, {}
+        for entry in os.listdir("/proc"):
+            try:
+                stat = open(f"/proc/{entry}/stat", "rb").read()
+                parents[int(entry)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+            except (OSError, ValueError):
+                continue
+        for pid in parents:
+            ancestor = parents.get(pid)
+            while ancestor and ancestor != os.getpid():
+                ancestor = parents.get(ancestor)
+            if not ancestor:
+                continue
+            try:
+                args = open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\0")
+            except OSError:
+                continue
+            if "--remote-debugging-pipe" in args and not any(a.startswith("--type=") for a in args):
+                found[pid] = set(args)
+        return [args for pid, args in found.items() if parents[pid] not in found]
+
+    def undated(path) -> bytes:
+        set_info(path, {"Title": "t"}, None)
+        return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)", b"", path.read_bytes())
+
+    with Browser(find_chromium(None, settings.chromium, settings.playwright_browsers)) as browser:
+        browser.pdf(page, tmp_path / "printed.pdf")
+        assert browser._framed is None  # no second browser until a picture is asked for
+
+        assert [set(PRINT_ARGS) <= args for args in browsers_started_here()] == [True]
+        pictures = browser.pictures(page, "figure svg")
+        assert len(pictures) == 1 and pictures[0].startswith(b"\x89PNG")
+        assert sorted(set(PRINT_ARGS) <= args for args in browsers_started_here()) == [False, True]
+
+        async def print_with_frames(pdf_path):
+            context, framed_page, blocked = await browser._new_page(framed=True)
+            try:
+                await browser._load(framed_page, blocked, page)
+                await browser._pdf(framed_page, pdf_path)
+            finally:
+                await framed_page.close()
+
+        browser._call(print_with_frames(tmp_path / "framed.pdf"))
+    assert undated(tmp_path / "printed.pdf") == undated(tmp_path / "framed.pdf")

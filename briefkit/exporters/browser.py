@@ -31,6 +31,13 @@ CHROMIUM_ARGS = [
     # printing a brief, and prints are short enough to take turns.
     "--renderer-process-limit=1",
 ]
+# The printing browser draws no frames for a screen: a page it prints is laid out, painted and
+# written to PDF by Chromium's print path, which makes no use of them (the PDFs are byte for
+# byte the same), and the frames cost its renderer about 0.04 core-seconds a brief (measured:
+# 12 prints 2.6 -> 2.2 core-seconds, a whole build 12.7 -> 11.7; bench/README.md). Without
+# frames Playwright's actions and screenshots wait for ever, so pictures (for DOCX) are taken
+# by a second browser with frames, started on first use.
+PRINT_ARGS = ["--disable-threaded-compositing"]
 # Executables looked for on PATH, and under Playwright's browsers folder, in order (find_chromium).
 SYSTEM_BROWSERS = (
     "chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
@@ -113,7 +120,7 @@ class Browser:
         # while its front pages print. Each page more costs Chromium about 0.2 core-seconds a
         # build and prints nothing sooner (bench/README.md).
         self.pages = pages
-        self._loop = self._thread = self._browser = self._pw = None
+        self._loop = self._thread = self._browser = self._framed = self._pw = None
 
     def __enter__(self) -> "Browser":
         import asyncio
@@ -174,33 +181,39 @@ class Browser:
 
         self._slots = asyncio.Semaphore(self.pages)
         self._idle: list = []  # pages free for the next print: (context, page, blocked)
-        self._contexts: dict = {}  # device scale factor -> the context all its pages share
+        # (framed, device scale factor) -> the context all its pages share
+        self._contexts: dict = {}
         self._making = asyncio.Lock()  # two first pages at once make one context, not two
+        self._path = path
         self._pw = await async_playwright().start()
-        try:
-            self._browser = await self._pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        except Exception as exc:
-            raise RenderError(
-                f"Chromium at {path} would not start ({str(exc).splitlines()[0]}). "
-                "Check it runs: chromium --headless --no-sandbox --dump-dom about:blank"
-            ) from exc
+        self._browser = await self._start(CHROMIUM_ARGS + PRINT_ARGS)
         # The first print's page, made now while the first notebooks run: it starts the shared
         # renderer process and warms it up (about a core-second), which the first prints would
         # otherwise wait for (measured: their CPU 2.05 -> 1.10 core-seconds, the same in all).
         self._idle.append(await self._new_page())
 
+    async def _start(self, args: list[str]):
+        try:
+            return await self._pw.chromium.launch(executable_path=self._path, args=args)
+        except Exception as exc:
+            raise RenderError(
+                f"Chromium at {self._path} would not start ({str(exc).splitlines()[0]}). "
+                "Check it runs: chromium --headless --no-sandbox --dump-dom about:blank"
+            ) from exc
+
     async def _close(self) -> None:
         self._idle = []
         self._contexts = {}
         try:
-            if self._browser is not None:
-                await self._browser.close()
+            for browser in (self._framed, self._browser):
+                if browser is not None:
+                    await browser.close()
         finally:
             if self._pw is not None:
                 await self._pw.stop()
-            self._browser = self._pw = None
+            self._browser = self._framed = self._pw = None
 
-    async def _new_page(self, scale: float = 1, alone: bool = False):
+    async def _new_page(self, scale: float = 1, alone: bool = False, framed: bool = False):
         """A page, JavaScript off, that may only load local files.
 
         Returns ``(context, page, blocked)``: ``blocked`` collects the URLs the page asked
@@ -212,6 +225,7 @@ class Browser:
         another. A context of its own for each page cost about 1.3 core-seconds a page.
         ``alone``: a page in a context of its own (and so a renderer of its own), for a print
         tried again after the shared renderer crashed; the caller closes its context.
+        ``framed``: a page of the browser that draws frames (see ``PRINT_ARGS``), for pictures.
         """
         blocked: list[str] = []
 
@@ -225,13 +239,16 @@ class Browser:
         # No script runs in the browser, whatever the page holds (the briefs also carry a
         # Content-Security-Policy that forbids scripts): data that slipped into the HTML as
         # markup could otherwise rewrite the page, marking included, before printing.
-        if alone:
-            context = await self._browser.new_context(java_script_enabled=False, device_scale_factor=scale)
-        else:
-            async with self._making:
-                context = self._contexts.get(scale)
+        async with self._making:
+            if framed and self._framed is None:
+                self._framed = await self._start(CHROMIUM_ARGS)
+            browser = self._framed if framed else self._browser
+            if alone:
+                context = await browser.new_context(java_script_enabled=False, device_scale_factor=scale)
+            else:
+                context = self._contexts.get((framed, scale))
                 if context is None:
-                    context = self._contexts[scale] = await self._browser.new_context(
+                    context = self._contexts[framed, scale] = await browser.new_context(
                         java_script_enabled=False, device_scale_factor=scale)
         page = None
         try:
@@ -328,15 +345,15 @@ class Browser:
                 await self._pdf(page, pdf_path)
 
     async def _pictures(self, html_path: Path, selector: str) -> list[bytes]:
-        async with self._fresh(html_path, scale=2) as page:
+        async with self._fresh(html_path, scale=2, framed=True) as page:
             return [await element.screenshot(type="png") for element in await page.query_selector_all(selector)]
 
     @contextlib.asynccontextmanager
-    async def _fresh(self, html_path: Path, scale: float = 1, alone: bool = False):
+    async def _fresh(self, html_path: Path, scale: float = 1, alone: bool = False, framed: bool = False):
         """A new page (in one of the browser's slots) showing ``html_path``, closed afterwards
         (with its context when ``alone``; see :meth:`_new_page`)."""
         async with self._slots:
-            context, page, blocked = await self._new_page(scale, alone)
+            context, page, blocked = await self._new_page(scale, alone, framed)
             try:
                 await self._load(page, blocked, html_path)
                 yield page
