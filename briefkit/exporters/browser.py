@@ -110,7 +110,9 @@ class Browser:
     call :meth:`pdf` and several PDFs print at once (each on a page of its own, kept for later prints,
     with JavaScript disabled), while the caller's threads go on executing notebooks. Pages may
     only load ``file:`` URLs: any other request is blocked and reported, so a brief that would
-    need the network fails loudly instead of printing a broken page.
+    need the network fails loudly instead of printing a broken page. The Chromium that prints
+    draws no frames (``PRINT_ARGS``); :meth:`pictures` starts a second one that does, the first
+    time it is called.
     """
 
     def __init__(self, executable: str | None = None, pages: int = 2):
