@@ -161,6 +161,11 @@ def test_stable_ids_renumber_in_order_at_the_same_width():
     assert stable_ids(b"%PDF no structure") == b"%PDF no structure"
 
 
+def undated(data: bytes) -> bytes:
+    """A PDF without the browser's own dates (the wall clock, when none is given)."""
+    return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)", b"", data)
+
+
 def test_a_pdf_is_the_same_whatever_the_browser_printed_before_it(tmp_path):
     """The browser keeps its pages for later prints, and its pages share one renderer (a new
     one costs about a core-second): a brief's PDF must not depend on which documents that page,
@@ -186,9 +191,6 @@ def test_a_pdf_is_the_same_whatever_the_browser_printed_before_it(tmp_path):
                 browser.pdf(docs[name], folder / f"{name}.pdf")
                 set_info(folder / f"{name}.pdf", {"Title": name}, None)
         return (folder / "b.pdf").read_bytes()
-
-    def undated(data: bytes) -> bytes:  # the browser's own dates (wall clock) when none is given
-        return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)", b"", data)
 
     def printed_beside(folder):  # "b" on a second page while the first prints "a"
         from concurrent.futures import ThreadPoolExecutor
@@ -328,9 +330,9 @@ def test_the_printing_browser_draws_no_frames_and_prints_what_a_browser_with_fra
                 found[pid] = set(args)
         return [args for pid, args in found.items() if parents[pid] not in found]
 
-    def undated(path) -> bytes:
+    def stamped(path) -> bytes:
         set_info(path, {"Title": "t"}, None)
-        return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)", b"", path.read_bytes())
+        return undated(path.read_bytes())
 
     with Browser(find_chromium(None, settings.chromium, settings.playwright_browsers)) as browser:
         browser.pdf(page, tmp_path / "printed.pdf")
@@ -350,4 +352,4 @@ def test_the_printing_browser_draws_no_frames_and_prints_what_a_browser_with_fra
                 await framed_page.close()
 
         browser._call(print_with_frames(tmp_path / "framed.pdf"))
-    assert undated(tmp_path / "printed.pdf") == undated(tmp_path / "framed.pdf")
+    assert stamped(tmp_path / "printed.pdf") == stamped(tmp_path / "framed.pdf")
