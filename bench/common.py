@@ -123,14 +123,24 @@ class TreeMemory:
     forked by the zygote, or ``ipykernel_launcher``), so that :meth:`busy_while_kernels` can say
     how busy the cores were from the first kernel's start to the last kernel's end, the part of
     a build where briefs execute, export and print (the issue's "CPU use while briefs run").
+
+    Memory is also kept apart by phase and by kind: ``peak_briefs_kb``, the peak while a kernel
+    is alive (briefs executing, exporting and printing; before the release sets' combined PDFs,
+    which print after the last kernel), and ``peak_parts``, the overall peak split into the
+    zygote and kernels, the browser (Chromium and Playwright's driver) and the rest (the build's
+    own process): so that a peak which grows with the pack can be told apart from one that grows
+    with the number of briefs in flight.
     """
 
     def __init__(self, interval: float = 0.5, cpu_interval: float = 0.1):
         self.interval = interval
         self.cpu_interval = cpu_interval
         self.peak_kb = 0
+        self.peak_briefs_kb = 0  # while a kernel is alive
+        self.peak_parts: dict[str, int] = {}  # kind -> KB, at the overall peak
         self._cpu: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds last seen
         self._kinds: dict[tuple[int, int], str] = {}  # (pid, start time) -> "zygote", "kernel" or ""
+        self._memory_kinds: dict[tuple[int, int], str] = {}  # (pid, start time) -> "browser" or "build"
         self.timeline: list[tuple[float, float, int]] = []  # (seconds, tree CPU seconds so far, kernels alive)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
@@ -146,6 +156,19 @@ class TreeMemory:
     @property
     def peak_mb(self) -> float:
         return round(self.peak_kb / 1024, 1)
+
+    @property
+    def peak_briefs_mb(self) -> float:
+        return round(self.peak_briefs_kb / 1024, 1)
+
+    def note_memory(self, parts: dict[str, int], kernels: int) -> None:
+        """Take one memory sample: PSS in KB by kind ("kernels", "browser", "build"), with
+        ``kernels`` notebook kernels alive at the time."""
+        total = sum(parts.values())
+        if total > self.peak_kb:
+            self.peak_kb, self.peak_parts = total, dict(parts)
+        if kernels:
+            self.peak_briefs_kb = max(self.peak_briefs_kb, total)
 
     @property
     def cpu_s(self) -> float:
@@ -179,6 +202,22 @@ class TreeMemory:
             self._kinds[(pid, start)] = kind
         return kind
 
+    def _memory_kind(self, pid: int, stats: dict[int, tuple[int, float, int]]) -> str:
+        """"kernels" (the zygote and its kernels), "browser" (Chromium, Playwright's driver) or "build"."""
+        if self._kind(pid, stats):
+            return "kernels"
+        start = stats[pid][0]
+        kind = self._memory_kinds.get((pid, start))
+        if kind is None:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    cmdline = fh.read()
+            except OSError:
+                cmdline = b""
+            words = (b"chrom", b"headless_shell", b"playwright")
+            kind = self._memory_kinds[(pid, start)] = "browser" if any(w in cmdline for w in words) else "build"
+        return kind
+
     def _run(self) -> None:
         me = os.getpid()
         next_memory = 0.0
@@ -191,11 +230,13 @@ class TreeMemory:
                 kernels += self._kind(pid, stats) == "kernel"
             self.timeline.append((time.monotonic() - started, sum(self._cpu.values()), kernels))
             if time.monotonic() >= next_memory:
-                try:
-                    total = sum(_pss_kb(pid) for pid in stats)
-                except OSError:
-                    total = 0
-                self.peak_kb = max(self.peak_kb, total)
+                parts = {"kernels": 0, "browser": 0, "build": 0}
+                for pid in stats:
+                    try:
+                        parts[self._memory_kind(pid, stats)] += _pss_kb(pid)
+                    except OSError:
+                        continue
+                self.note_memory(parts, kernels)
                 next_memory = time.monotonic() + self.interval
             self._stop.wait(self.cpu_interval)
 

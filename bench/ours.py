@@ -43,6 +43,9 @@ def build_py(pack_yml: Path, out_dir: Path, *args: str, env: dict[str, str], log
         # CPU busy from the first kernel's start to the last kernel's end (None: no kernel seen).
         "busy_while_briefs": memory.busy_while_kernels(os.cpu_count() or 1),
         "peak_pss_mb": memory.peak_mb,
+        # the peak while kernels are alive (before the combined PDFs), and the overall peak by kind
+        "peak_briefs_pss_mb": memory.peak_briefs_mb,
+        "peak_parts_mb": {kind: round(kb / 1024, 1) for kind, kb in memory.peak_parts.items()},
         "max_rss_mb": round(result["max_rss_kb"] / 1024, 1),
         "built": sorted(i for i, s in statuses.items() if s == "built"),
         "failed": sorted(i for i, s in statuses.items() if s == "failed"),

@@ -118,6 +118,8 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
                               if any(r.get("busy_while_briefs") for r in build_runs) else None),
         "briefs": len(ids),
         "peak_pss_mb": max(r["peak_pss_mb"] for r in build_runs),
+        "peak_briefs_pss_mb": max(r.get("peak_briefs_pss_mb", 0) for r in build_runs),
+        "peak_parts_mb": max(build_runs, key=lambda r: r["peak_pss_mb"]).get("peak_parts_mb", {}),
         "max_rss_mb": max(r["max_rss_mb"] for r in build_runs),
         "failed": sorted({i for r in build_runs for i in r["failed"]}),
         "pack_pdf_s": median([r.get("pack_pdf_s", 0) for r in build_runs]),
@@ -233,6 +235,11 @@ def markdown(res: dict[str, Any]) -> str:
             f"| scale: core-seconds a brief | {scale['core_s_per_brief']:.2f} |",
             f"| scale: peak memory (PSS), {scale['briefs']} vs {n} briefs | {scale['peak_pss_mb']:.0f} MB vs "
             f"{scale['base_peak_pss_mb']:.0f} MB (outputs on disk: {scale['outputs_mb']:.0f} MB) |",
+            f"| scale: of which the browser at the peak, {scale['briefs']} vs {n} briefs | "
+            f"{scale['peak_parts_mb'].get('browser', 0):.0f} MB vs {scale['base_peak_parts_mb'].get('browser', 0):.0f} MB |",
+            f"| scale: peak memory while briefs run (a kernel alive; before the combined PDFs), "
+            f"{scale['briefs']} vs {n} briefs | {scale['peak_briefs_pss_mb']:.0f} MB vs "
+            f"{scale['base_peak_briefs_pss_mb']:.0f} MB |",
             f"| projection: 1,000 briefs on 16 cores ({scale['fit']['fixed_s']:.1f} s fixed + "
             f"{scale['fit']['per_brief_s']:.3f} s a brief on {os.cpu_count() or 1} cores) | "
             f"{scale['projection_1000_on_16_s']:.0f} s ({scale['projection_1000_on_16_s'] / 60:.1f} min) |",

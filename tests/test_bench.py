@@ -109,6 +109,17 @@ def test_busy_while_briefs_run_counts_only_the_span_with_kernels_alive(bench):
     assert memory.busy_while_kernels(2) is None
 
 
+def test_memory_peaks_are_kept_apart_by_phase_and_by_kind(bench):
+    memory = bench.TreeMemory()
+    memory.note_memory({"kernels": 300_000, "browser": 200_000, "build": 100_000}, kernels=3)
+    memory.note_memory({"kernels": 0, "browser": 900_000, "build": 100_000}, kernels=0)  # the combined PDF
+    memory.note_memory({"kernels": 100_000, "browser": 100_000, "build": 100_000}, kernels=1)
+    assert memory.peak_kb == 1_000_000
+    assert memory.peak_parts == {"kernels": 0, "browser": 900_000, "build": 100_000}
+    assert memory.peak_briefs_kb == 600_000  # the browser's peak after the last kernel does not count
+    assert memory.peak_briefs_mb == round(600_000 / 1024, 1)
+
+
 def test_a_forced_build_reports_how_busy_the_cores_were_while_briefs_ran(pack_yml: Path, tmp_path: Path):
     from bench import common, ours
 
@@ -118,3 +129,7 @@ def test_a_forced_build_reports_how_busy_the_cores_were_while_briefs_ran(pack_ym
     assert record["built"] == ["good-europe", "good-pacific"]
     # The sampler told the forked kernels from the zygote and saw them run: a share of the cores.
     assert 0 < record["busy_while_briefs"] <= 1.2
+    # Memory by kind at the peak, and the peak while kernels ran: both seen, neither above the whole.
+    assert 0 < record["peak_briefs_pss_mb"] <= record["peak_pss_mb"]
+    assert record["peak_parts_mb"]["kernels"] > 0 and record["peak_parts_mb"]["build"] > 0
+    assert sum(record["peak_parts_mb"].values()) == pytest.approx(record["peak_pss_mb"], abs=0.5)

@@ -209,6 +209,66 @@ def test_a_pdf_is_the_same_whatever_the_browser_printed_before_it(tmp_path):
     assert undated(first) == undated(printed_beside(tmp_path / "beside"))
 
 
+def _renderers() -> set[int]:
+    """Process ids of the Chromium renderers below this process."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_bytes()
+            except OSError:
+                continue
+            children.setdefault(int(stat[stat.rindex(b")") + 2:].split()[1]), []).append(int(entry.name))
+    found, todo = set(), list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            if b"--type=renderer" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.add(pid)
+        except OSError:
+            continue
+    return found
+
+
+def test_a_renderer_is_replaced_after_so_many_documents_and_prints_the_same(tmp_path, monkeypatch):
+    """Chromium's renderer keeps memory from every document it shows; after RENDERER_DOCUMENTS
+    the shared context is retired (its renderer ends once its last print is done) and a new one
+    takes over. The PDFs do not change, whichever renderer printed them, and a held document
+    (the combined PDF's) prints on across the change."""
+    chromium_or_skip()
+    from concurrent.futures import ThreadPoolExecutor
+
+    from briefkit import config
+    from briefkit.exporters import browser as browser_module
+    from briefkit.exporters.browser import Browser, find_chromium
+
+    monkeypatch.setattr(browser_module, "RENDERER_DOCUMENTS", 3)
+    settings = config.settings()
+    doc = tmp_path / "brief.html"
+    doc.write_text("<!doctype html><html><head><title>t</title></head><body><h1>Renderer test</h1>"
+                   "<p>Same bytes from every renderer.</p></body></html>", encoding="utf-8")
+    seen = []
+    with Browser(find_chromium(None, settings.chromium, settings.playwright_browsers), pages=2) as browser:
+        held = browser.document(doc)  # the first renderer's first document, held throughout
+        browser.pdf(doc, tmp_path / "0.pdf")
+        seen.append(_renderers())
+        for i in range(1, 4):  # documents 3 to 8: two more renderers
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(lambda k: browser.pdf(doc, tmp_path / f"{k}.pdf"), (2 * i - 1, 2 * i)))
+            seen.append(_renderers())
+        held.pdf(tmp_path / "held.pdf")  # on the retired renderer, still alive for this page
+        held.close()
+        browser.pdf(doc, tmp_path / "last.pdf")
+        alive = _renderers()
+    used = set().union(*seen)
+    assert len(used) >= 3, seen  # 9 documents at 3 a renderer
+    assert len(alive) <= 2 and seen[0] - alive, (seen, alive)  # the first renderer ended once let go
+    first = undated((tmp_path / "0.pdf").read_bytes())
+    for name in [*(f"{k}.pdf" for k in range(1, 7)), "held.pdf", "last.pdf"]:
+        assert undated((tmp_path / name).read_bytes()) == first, name
+
+
 def test_a_print_whose_renderer_crashed_is_printed_again_on_a_page_of_its_own(tmp_path, caplog):
     """Pages share one renderer process (a new one costs about a core-second): when it crashes,
     the print in flight is printed again on a page of its own, and the pages kept on the dead

@@ -7,6 +7,7 @@ and may load only ``file:`` and ``data:`` URLs.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -47,6 +48,15 @@ MANAGED_BROWSERS = (
     "chromium_headless_shell-*/chrome-linux*/headless_shell",
     "chromium-*/chrome-linux*/chrome",
 )
+# Documents a shared renderer shows before it is replaced by a new one. Chromium's renderer keeps
+# about 8 MB of every brief it has loaded and printed, and gives none of it back (measured on 60
+# prints: not to a memory-pressure signal, nor with the back-forward cache off, nor after
+# navigating to about:blank); only ending the process frees it. So, after this many documents,
+# the shared context is retired: its pages close as their prints finish, which ends its renderer,
+# and a page in a new context (a new renderer, warmed up in the background) takes over. A build of
+# the 12 briefs and its combined PDF stays within one renderer; a pack of any size keeps the
+# browser's memory within that of about this many briefs (bench/README.md).
+RENDERER_DOCUMENTS = 24
 CRASHED = ("Page crashed", "Target crashed")  # Playwright's errors for a page whose renderer died
 
 
@@ -125,7 +135,6 @@ class Browser:
         self._loop = self._thread = self._browser = self._framed = self._pw = None
 
     def __enter__(self) -> "Browser":
-        import asyncio
         import threading
 
         path = self.executable or find_chromium()
@@ -172,13 +181,9 @@ class Browser:
 
     # -- on the browser's own thread
     def _call(self, coro, timeout: float = 120):
-        import asyncio
-
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     async def _launch(self, path: str) -> None:
-        import asyncio
-
         from playwright.async_api import async_playwright
 
         self._slots = asyncio.Semaphore(self.pages)
@@ -186,6 +191,9 @@ class Browser:
         # (framed, device scale factor) -> the context all its pages share
         self._contexts: dict = {}
         self._making = asyncio.Lock()  # two first pages at once make one context, not two
+        self._shown: dict = {}  # shared context -> documents loaded in it (see RENDERER_DOCUMENTS)
+        self._retired: set = set()  # shared contexts closing as soon as their last page is done
+        self._warming = None  # the task making the first page of a print context's successor
         self._path = path
         self._pw = await async_playwright().start()
         self._browser = await self._start(CHROMIUM_ARGS + PRINT_ARGS)
@@ -204,8 +212,11 @@ class Browser:
             ) from exc
 
     async def _close(self) -> None:
+        if self._warming is not None and not self._warming.done():
+            self._warming.cancel()
         self._idle = []
         self._contexts = {}
+        self._retired = set()
         try:
             for browser in (self._framed, self._browser):
                 if browser is not None:
@@ -278,6 +289,48 @@ class Browser:
                 f"{html_path} asks for network resources ({', '.join(blocked[:3])}); briefs must be "
                 "self-contained. Embed the resource or remove it from the notebook's output."
             )
+        self._count(page.context)
+
+    def _count(self, context) -> None:
+        """One more document shown in ``context``; retire a shared context that has shown
+        ``RENDERER_DOCUMENTS`` (its renderer's memory only grows), and warm up its successor."""
+        key = next((k for k, c in self._contexts.items() if c is context), None)
+        if key is None:  # a context of its own (alone), or one already retired
+            return
+        self._shown[context] = self._shown.get(context, 0) + 1
+        if self._shown[context] < RENDERER_DOCUMENTS:
+            return
+        del self._contexts[key]
+        self._retired.add(context)
+        kept = [held for held in self._idle if held[0] is not context]
+        idle_pages, self._idle = [held[1] for held in self._idle if held[0] is context], kept
+        for page in idle_pages:
+            asyncio.ensure_future(self._close_page(page, quietly=True))
+        framed, scale = key
+        if not framed and (self._warming is None or self._warming.done()):
+            self._warming = asyncio.ensure_future(self._warm(scale))
+
+    async def _warm(self, scale: float) -> None:
+        """A page in a new shared context, ready for the next print (it starts the renderer)."""
+        try:
+            self._idle.append(await self._new_page(scale))
+        except Exception as exc:  # the next print makes its own page, and reports any failure
+            log.debug("no page made ahead of the next print: %s", exc)
+
+    async def _close_page(self, page, quietly: bool = False) -> None:
+        """Close a page; the last page of a retired context closes the context (and its renderer).
+        ``quietly``: in the background, where a failure (a renderer already gone) is only logged."""
+        context = page.context
+        try:
+            await page.close()
+            if context in self._retired and not context.pages:
+                self._retired.discard(context)
+                self._shown.pop(context, None)
+                await context.close()
+        except Exception as exc:
+            if not quietly:
+                raise
+            log.debug("a page of a retired renderer did not close cleanly: %s", exc)
 
     async def _hold(self, html_path: Path):
         """A page (kept from an earlier print when one is free) showing ``html_path``; it holds
@@ -297,10 +350,10 @@ class Browser:
 
     async def _release(self, held, ok: bool) -> None:
         try:
-            if ok:
+            if ok and held[0] not in self._retired:
                 self._idle.append(held)
             else:
-                await held[1].close()
+                await self._close_page(held[1])
         finally:
             self._slots.release()
 
@@ -360,7 +413,10 @@ class Browser:
                 await self._load(page, blocked, html_path)
                 yield page
             finally:
-                await (context if alone else page).close()
+                if alone:
+                    await context.close()
+                else:
+                    await self._close_page(page)
 
 
 class Document:
