@@ -13,10 +13,16 @@ PY=${1:-.venv/bin/python}
 
 have() { command -v "$1" >/dev/null 2>&1; }
 found() { echo "chromium: using $1"; exit 0; }
+updated=
 apt_install() {
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 \
-    || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 \
-         && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+  # Fresh package lists before the first install: a browser is security-sensitive, and the
+  # lists a machine starts with can predate the security repository's Chromium (seen: 150 from
+  # bookworm installed where bookworm-security had 156). Offline, the lists there are used.
+  if [ -z "$updated" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+    updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 if [ -n "${BRIEFKIT_CHROMIUM:-}" ] && [ -x "$BRIEFKIT_CHROMIUM" ]; then found "$BRIEFKIT_CHROMIUM"; fi
