@@ -2,8 +2,10 @@
 12 at N = 5), built cold with ``build.py --force``, against the pack itself.
 
 Per-brief time should not grow with the number of briefs (the engine pays its fixed costs
-once, and keeps every core busy), and peak memory should not grow either: at most ``--jobs``
-kernels and one browser are alive at a time, whatever the pack's size.
+once, and keeps every core busy), and neither should memory while briefs run: at most
+``--jobs`` kernels and one browser renderer of at most ``RENDERER_DOCUMENTS`` documents are
+alive at a time, whatever the pack's size. The overall peak also holds the combined PDF, one
+document of every brief, which grows with the pack.
 """
 
 from __future__ import annotations
