@@ -139,8 +139,7 @@ class TreeMemory:
         self.peak_briefs_kb = 0  # while a kernel is alive
         self.peak_parts: dict[str, int] = {}  # kind -> KB, at the overall peak
         self._cpu: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds last seen
-        self._kinds: dict[tuple[int, int], str] = {}  # (pid, start time) -> "zygote", "kernel" or ""
-        self._memory_kinds: dict[tuple[int, int], str] = {}  # (pid, start time) -> "browser" or "build"
+        self._kinds: dict[tuple[int, int], str] = {}  # (pid, start time) -> "zygote", "kernel", "browser" or ""
         self.timeline: list[tuple[float, float, int]] = []  # (seconds, tree CPU seconds so far, kernels alive)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
@@ -184,7 +183,8 @@ class TreeMemory:
         return round((c1 - c0) / ((t1 - t0) * cores), 3)
 
     def _kind(self, pid: int, stats: dict[int, tuple[int, float, int]]) -> str:
-        """A process's kind: "kernel", "zygote" or "" (a kernel's parents are classified first)."""
+        """A process's kind: "kernel", "zygote", "browser" (Chromium, Playwright's driver) or ""
+        (a kernel's parents are classified first)."""
         start, _, parent = stats[pid]
         kind = self._kinds.get((pid, start))
         if kind is None:
@@ -197,26 +197,17 @@ class TreeMemory:
                 kind = "kernel"
             elif b"briefkit.engine.zygote" in cmdline:  # a forked kernel keeps the zygote's command line
                 kind = "kernel" if parent in stats and self._kind(parent, stats) in ("zygote", "kernel") else "zygote"
+            elif any(word in cmdline for word in (b"chrom", b"headless_shell", b"playwright")):
+                kind = "browser"
             else:
                 kind = ""
             self._kinds[(pid, start)] = kind
         return kind
 
     def _memory_kind(self, pid: int, stats: dict[int, tuple[int, float, int]]) -> str:
-        """"kernels" (the zygote and its kernels), "browser" (Chromium, Playwright's driver) or "build"."""
-        if self._kind(pid, stats):
-            return "kernels"
-        start = stats[pid][0]
-        kind = self._memory_kinds.get((pid, start))
-        if kind is None:
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                    cmdline = fh.read()
-            except OSError:
-                cmdline = b""
-            words = (b"chrom", b"headless_shell", b"playwright")
-            kind = self._memory_kinds[(pid, start)] = "browser" if any(w in cmdline for w in words) else "build"
-        return kind
+        """"kernels" (the zygote and its kernels), "browser" or "build" (the build's own process)."""
+        kind = self._kind(pid, stats)
+        return {"kernel": "kernels", "zygote": "kernels", "browser": "browser"}.get(kind, "build")
 
     def _run(self) -> None:
         me = os.getpid()
