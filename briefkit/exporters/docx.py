@@ -36,9 +36,40 @@ class DOCX:
         session.browser(wait=False)  # launched in the background while the first notebooks run
 
     def export(self, job, dest: Path) -> None:
+        from .pdf import when
+
         pictures = job.session.browser().pictures(job.html, "figure.bk-figure svg")
         document = build_document(job.html.read_text(encoding="utf-8"), job.context, pictures)
-        document.save(str(dest))
+        # Dated by the build (the commit's time, or $SOURCE_DATE_EPOCH), as the PDF is; with no
+        # such time, not dated at all, rather than with python-docx's template's 2013.
+        moment = when(job.context.get("built_at", ""))
+        props = document.core_properties
+        if moment is not None:
+            props.created = props.modified = moment.replace(tzinfo=None)
+        else:
+            for name in ("created", "modified"):
+                element = props._element.find(f"{{http://purl.org/dc/terms/}}{name}")
+                if element is not None:
+                    props._element.remove(element)
+        buffer = io.BytesIO()
+        document.save(buffer)
+        dest.write_bytes(stable_zip(buffer.getvalue(), moment))
+
+
+def stable_zip(data: bytes, moment=None) -> bytes:
+    """The same archive with every entry dated ``moment`` (1980-01-01 without one) instead of
+    the time it was written, so the same brief gives the same bytes, as its HTML and PDF do."""
+    import zipfile
+
+    stamp = ((moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+             if moment is not None and moment.year >= 1980 else (1980, 1, 1, 0, 0, 0))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            entry = zipfile.ZipInfo(item.filename, stamp)
+            entry.compress_type, entry.external_attr = item.compress_type, item.external_attr
+            target.writestr(entry, source.read(item.filename))
+    return out.getvalue()
 
 
 def build_document(page: str, context: dict, pictures: list[bytes]):
