@@ -69,27 +69,28 @@ def test_docx_has_markings_headings_tables_pictures_with_alt_text(word):
     assert 'href="good-pacific.docx">Word</a>' in (out / "index.html").read_text()
 
 
-def test_docx_is_dated_by_the_build_and_the_same_bytes_when_built_again(word):
+def test_docx_is_dated_by_the_build_and_the_same_bytes_when_built_again(word, tmp_path):
     """A Word file of the same inputs is the same file: its parts are dated by the build time
     ($SOURCE_DATE_EPOCH or the commit's, as the PDF's), not by when the archive was written;
     with no build time it is not dated at all, rather than with python-docx's template's 2013."""
     import datetime as dt
-    import time
     import zipfile
 
+    from conftest import copy_pack
     from docx import Document
 
-    out = word / "briefs"
-    undated_doc = Document(str(out / "good-pacific.docx")).core_properties  # the fixture's pack: no git, no epoch
+    undated_doc = Document(str(word / "briefs" / "good-pacific.docx")).core_properties  # no git, no epoch
     assert undated_doc.created is None and undated_doc.modified is None
-    with zipfile.ZipFile(out / "good-pacific.docx") as archive:
+    with zipfile.ZipFile(word / "briefs" / "good-pacific.docx") as archive:
         assert {item.date_time for item in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
+    pack = copy_pack(tmp_path / "pack")  # a pack of its own: the shared fixture's outputs stay as built
+    out = pack / "briefs"
     epoch = {"SOURCE_DATE_EPOCH": "1764547200"}  # 2025-12-01 00:00 UTC
     moment = dt.datetime(2025, 12, 1, tzinfo=dt.timezone.utc)
     builds = []
     for _ in range(2):
-        result = run_build(word, "--only", "good-pacific", "--format", "docx", "--force", env=epoch)
+        result = run_build(pack, "--only", "good-pacific", "--format", "docx", "--force", env=epoch)
         assert result.returncode == 0, result.stderr
         builds.append((out / "good-pacific.docx").read_bytes())
         time.sleep(2)  # a zip entry's time has two-second steps: a clock-dated archive would differ
