@@ -109,6 +109,91 @@ def load_average() -> str:
 
 
 # ----------------------------------------------------------------------------- measuring
+class CpuGroup:
+    """A control group of its own for the commands under measure: their CPU time, exactly.
+
+    Every process a command starts stays in its control group wherever it is re-parented, and
+    the kernel adds up their CPU time as they run (cgroup v1 ``cpuacct.usage``, v2 ``cpu.stat``
+    ``usage_usec``): no sampling, so nothing is missed between samples or when a process exits,
+    and processes nobody waits for (Chromium's) count in full. Needs a writable cgroup file
+    system (root, as the benchmark runs here); :meth:`open` gives None otherwise, and the
+    benchmark falls back to sampling ``/proc`` (:class:`TreeMemory`).
+    """
+
+    # (folder, file with the CPU time, its unit in seconds, or None for v2's cpu.stat)
+    PLACES = (("/sys/fs/cgroup/cpuacct", "cpuacct.usage", 1e-9),
+              ("/sys/fs/cgroup/cpu,cpuacct", "cpuacct.usage", 1e-9),
+              ("/sys/fs/cgroup", "cpu.stat", None),
+              ("/sys/fs/cgroup/unified", "cpu.stat", None))
+    _made = 0
+
+    def __init__(self, path: Path, usage: str, unit: float | None) -> None:
+        self.path, self._usage, self._unit = path, path / usage, unit
+
+    @classmethod
+    def open(cls) -> "CpuGroup | None":
+        """A new, empty group, or None where none can be made."""
+        for folder, usage, unit in cls.PLACES:
+            base = Path(folder)
+            if not (base / usage).exists() or not (base / "cgroup.procs").exists():
+                continue
+            cls._made += 1
+            path = base / f"briefkit-bench-{os.getpid()}-{cls._made}"
+            try:
+                path.mkdir()
+            except OSError:
+                continue
+            group = cls(path, usage, unit)
+            try:
+                group.cpu_s()
+                return group
+            except (OSError, ValueError):
+                group.close()
+        return None
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) of every process that has been in the group."""
+        text = self._usage.read_text()
+        if self._unit is not None:
+            return int(text) * self._unit
+        return next(int(line.split()[1]) for line in text.splitlines() if line.startswith("usage_usec")) / 1e6
+
+    def join(self) -> None:
+        """Put the calling process (and so all it starts) in the group: a ``preexec_fn``."""
+        with open(self.path / "cgroup.procs", "w") as fh:
+            fh.write(str(os.getpid()))
+
+    def left(self) -> list[int]:
+        """Processes still in the group."""
+        try:
+            return [int(pid) for pid in (self.path / "cgroup.procs").read_text().split()]
+        except OSError:
+            return []
+
+    def close(self, wait: float = 5.0) -> list[int]:
+        """Remove the group once its processes have exited (up to ``wait`` seconds); return the
+        ones still running then (the group is left in place for them)."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.path.rmdir()
+                return []
+            except FileNotFoundError:
+                return []
+            except OSError:
+                if time.monotonic() > deadline:
+                    return self.left()
+                time.sleep(0.05)
+
+    def __enter__(self) -> "CpuGroup":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        left = self.close()
+        if left:
+            log(f"processes still running after the measured command: {left}")
+
+
 class TreeMemory:
     """Peak memory and CPU time of every descendant of this process, sampled from /proc.
 
@@ -117,7 +202,10 @@ class TreeMemory:
     zygote share pages, so plain RSS would count them twice. CPU: each process's own user +
     system time as last seen, every ``cpu_interval`` seconds (cheap: one ``stat`` read), so
     that processes nobody waits for (Chromium's, which ``os.wait4`` misses) count too. A
-    sampler misses what happens between its samples: treat both as approximate.
+    sampler misses what a process does after its last sample (a kernel's last moments, twelve
+    times a build) and processes re-parented out of the tree: so where a :class:`CpuGroup` is
+    given, the CPU figures (the total and the timeline) come from it instead, exactly, and the
+    sampled ones are kept beside them for comparison. Memory is sampled either way.
 
     While briefs run: each CPU sample also notes how many notebook kernels are alive (processes
     forked by the zygote, or ``ipykernel_launcher``), so that :meth:`busy_while_kernels` can say
@@ -132,15 +220,17 @@ class TreeMemory:
     with the number of briefs in flight.
     """
 
-    def __init__(self, interval: float = 0.5, cpu_interval: float = 0.1):
+    def __init__(self, interval: float = 0.5, cpu_interval: float = 0.1, group: CpuGroup | None = None):
         self.interval = interval
+        self.group = group  # when given, the CPU timeline and total come from it, exactly
         self.cpu_interval = cpu_interval
         self.peak_kb = 0
         self.peak_briefs_kb = 0  # while a kernel is alive
         self.peak_parts: dict[str, int] = {}  # kind -> KB, at the overall peak
         self._cpu: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds last seen
         self._kinds: dict[tuple[int, int], str] = {}  # (pid, start time) -> "zygote", "kernel", "browser" or ""
-        self.timeline: list[tuple[float, float, int]] = []  # (seconds, tree CPU seconds so far, kernels alive)
+        # (seconds, tree CPU seconds so far, kernels alive, the same CPU as sampled from /proc)
+        self.timeline: list[tuple[float, float, int, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
 
@@ -171,12 +261,25 @@ class TreeMemory:
 
     @property
     def cpu_s(self) -> float:
+        """The tree's CPU seconds: from the control group when there is one, else as sampled."""
+        if self.group is not None:
+            return round(self.group.cpu_s(), 3)
+        return self.sampled_cpu_s
+
+    @property
+    def sampled_cpu_s(self) -> float:
+        """The tree's CPU seconds as sampled from /proc (misses what ends between samples)."""
         return round(sum(self._cpu.values()), 3)
 
-    def busy_while_kernels(self, cores: int) -> float | None:
+    @property
+    def cpu_method(self) -> str:
+        return "cgroup" if self.group is not None else "sampled"
+
+    def busy_while_kernels(self, cores: int, sampled: bool = False) -> float | None:
         """CPU time of the tree / (wall × ``cores``) from the first sample with a kernel alive to
-        the last; None when fewer than two samples saw one."""
-        alive = [(t, cpu) for t, cpu, kernels in self.timeline if kernels]
+        the last; None when fewer than two samples saw one. ``sampled``: with the CPU as sampled
+        from /proc even where the control group's exact figure is known (to compare the two)."""
+        alive = [(t, rest[0] if sampled and rest else cpu) for t, cpu, kernels, *rest in self.timeline if kernels]
         if len(alive) < 2 or alive[-1][0] <= alive[0][0]:
             return None
         (t0, c0), (t1, c1) = alive[0], alive[-1]
@@ -219,7 +322,9 @@ class TreeMemory:
             for pid, (start, cpu, _) in stats.items():
                 self._cpu[(pid, start)] = cpu
                 kernels += self._kind(pid, stats) == "kernel"
-            self.timeline.append((time.monotonic() - started, sum(self._cpu.values()), kernels))
+            sampled = sum(self._cpu.values())
+            cpu = self.group.cpu_s() if self.group is not None else sampled
+            self.timeline.append((time.monotonic() - started, cpu, kernels, sampled))
             if time.monotonic() >= next_memory:
                 parts = {"kernels": 0, "browser": 0, "build": 0}
                 for pid in stats:
@@ -271,13 +376,14 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def run(argv: list, *, cwd: Path, env: dict[str, str], logfile: Path) -> dict[str, Any]:
+def run(argv: list, *, cwd: Path, env: dict[str, str], logfile: Path, group: CpuGroup | None = None) -> dict[str, Any]:
     """Run a command to completion; output goes to ``logfile``.
 
     Returns its exit code, wall time, CPU time (user + system of the process and every
     descendant it or they waited for: kernels reaped by the zygote; not Chromium's processes,
     which nobody waits for: see :class:`TreeMemory`) and max RSS (its tree's largest process),
-    all from ``os.wait4``.
+    all from ``os.wait4``. With ``group``, the command runs in that control group
+    (:class:`CpuGroup`), whose CPU time is exact for the whole tree.
     """
     logfile.parent.mkdir(parents=True, exist_ok=True)
     with open(logfile, "ab") as fh:
@@ -285,7 +391,7 @@ def run(argv: list, *, cwd: Path, env: dict[str, str], logfile: Path) -> dict[st
         fh.flush()
         started = time.perf_counter()
         proc = subprocess.Popen([str(a) for a in argv], cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, preexec_fn=group.join if group is not None else None)
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
-from .common import BUILD_PY, TreeMemory, run
+from .common import BUILD_PY, CpuGroup, TreeMemory, run
 
 PACK_PRINTED = re.compile(r"\.pdf: the whole pack printed \w+(?: times)? in ([\d.]+) s")
 
@@ -19,8 +20,9 @@ def build_py(pack_yml: Path, out_dir: Path, *args: str, env: dict[str, str], log
     manifest's counts."""
     argv = [sys.executable, str(BUILD_PY), "--pack", str(pack_yml), "--output", str(out_dir), *args]
     logged = logfile.stat().st_size if logfile.exists() else 0
-    with TreeMemory() as memory:
-        result = run(argv, cwd=pack_yml.parent, env=env, logfile=logfile)
+    with CpuGroup.open() or contextlib.nullcontext() as group, TreeMemory(group=group) as memory:
+        result = run(argv, cwd=pack_yml.parent, env=env, logfile=logfile, group=group)
+        cpu_s, busy = memory.cpu_s, memory.busy_while_kernels(os.cpu_count() or 1)
     with open(logfile, "rb") as fh:  # this run's part of the log: the combined PDFs' print times
         fh.seek(logged)
         packs = [float(s) for s in PACK_PRINTED.findall(fh.read().decode(errors="replace"))]
@@ -35,13 +37,17 @@ def build_py(pack_yml: Path, out_dir: Path, *args: str, env: dict[str, str], log
         "args": list(args),
         "returncode": result["returncode"],
         "wall_s": result["seconds"],
-        # CPU of the whole tree: the larger of what os.wait4 saw (exact for processes waited
-        # for) and what the sampler saw (Chromium's processes too; misses short ones).
-        "cpu_s": round(max(result["cpu_s"], memory.cpu_s), 3),
+        # CPU of the whole tree: exact from the run's own control group where one could be made;
+        # otherwise the larger of what os.wait4 saw (exact for processes waited for) and what
+        # the sampler saw (Chromium's processes too; misses what ends between samples).
+        "cpu_s": cpu_s if group is not None else round(max(result["cpu_s"], cpu_s), 3),
+        "cpu_method": memory.cpu_method,
         "cpu_wait4_s": result["cpu_s"],
-        "cpu_sampled_s": memory.cpu_s,
-        # CPU busy from the first kernel's start to the last kernel's end (None: no kernel seen).
-        "busy_while_briefs": memory.busy_while_kernels(os.cpu_count() or 1),
+        "cpu_sampled_s": memory.sampled_cpu_s,
+        # CPU busy from the first kernel's start to the last kernel's end (None: no kernel seen),
+        # and the same from the /proc sampler alone (what earlier runs reported).
+        "busy_while_briefs": busy,
+        "busy_while_briefs_sampled": memory.busy_while_kernels(os.cpu_count() or 1, sampled=True),
         "peak_pss_mb": memory.peak_mb,
         # the peak while kernels are alive (before the combined PDFs), and the overall peak by kind
         "peak_briefs_pss_mb": memory.peak_briefs_mb,
