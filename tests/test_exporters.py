@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,23 @@ def test_docx_has_markings_headings_tables_pictures_with_alt_text(word):
         styles = {p.style.name for p in document.paragraphs}
         assert "Title" in styles and "Heading 2" in styles
         assert "region = 'Pacific'" in text or "region = 'Europe'" in text  # the provenance annex's parameters
-        assert document.core_properties.title.startswith("Good brief")
-        assert marking in document.core_properties.subject
+        props = document.core_properties  # what the PDF's document information says, and the marking
+        assert props.title.startswith("Good brief") and props.title.endswith(f"\u2014 {marking}")
+        assert props.subject.startswith(f"{marking}: ") and props.subject.endswith("(Test Pack)")
+        assert props.author == props.last_modified_by == "Test Pack"  # no issuing division: the pack's title
+        assert props.category == marking and props.keywords.startswith(f"{marking}; Test Pack; {brief}")
+        assert props.comments.startswith("Made by briefkit ")
+        # Nothing of python-docx's template claims the file: not its author or comment, not its
+        # "Microsoft Macintosh Word" application with a one-page count, not its blank thumbnail.
+        with zipfile.ZipFile(out / f"{brief}.docx") as archive:
+            names = set(archive.namelist())
+            app = archive.read("docProps/app.xml").decode()
+            rels = archive.read("_rels/.rels").decode()
+        assert "docProps/thumbnail.jpeg" not in names and "thumbnail" not in rels
+        assert "<Application>briefkit " in app and "Macintosh" not in app and "<Pages>" not in app
+        assert 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"' in rels
+        for words in (props.author, props.comments, props.title, props.subject, props.keywords):
+            assert "python-docx" not in words
     # the fixture's chart is a PNG output (not a house-style figure): a picture only where the
     # brief has house-style figures; checked on a brief that has one below
     assert not (out / "good-pacific.pdf").exists()  # only the formats asked for
@@ -74,7 +90,6 @@ def test_docx_is_dated_by_the_build_and_the_same_bytes_when_built_again(word, tm
     ($SOURCE_DATE_EPOCH or the commit's, as the PDF's), not by when the archive was written;
     with no build time it is not dated at all, rather than with python-docx's template's 2013."""
     import datetime as dt
-    import zipfile
 
     from conftest import copy_pack
     from docx import Document

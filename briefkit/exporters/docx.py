@@ -36,10 +36,10 @@ class DOCX:
         session.browser(wait=False)  # launched in the background while the first notebooks run
 
     def export(self, job, dest: Path) -> None:
-        from .pdf import when
+        from .pdf import CREATOR, when
 
         pictures = job.session.browser().pictures(job.html, "figure.bk-figure svg")
-        document = build_document(job.html.read_text(encoding="utf-8"), job.context, pictures)
+        document = build_document(job.html.read_text(encoding="utf-8"), job.context, pictures, job.session.pack)
         # Dated by the build (the commit's time, or $SOURCE_DATE_EPOCH), as the PDF is; with no
         # such time, not dated at all, rather than with python-docx's template's 2013.
         moment = when(job.context.get("built_at", ""))
@@ -53,27 +53,59 @@ class DOCX:
                     props._element.remove(element)
         buffer = io.BytesIO()
         document.save(buffer)
-        dest.write_bytes(stable_zip(buffer.getvalue(), moment))
+        dest.write_bytes(stable_zip(buffer.getvalue(), moment, application=CREATOR))
 
 
-def stable_zip(data: bytes, moment=None) -> bytes:
+APP_XML = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+           "<Application>{}</Application><DocSecurity>0</DocSecurity></Properties>")
+THUMBNAIL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
+
+
+def stable_zip(data: bytes, moment=None, application: str | None = None) -> bytes:
     """The same archive with every entry dated ``moment`` (1980-01-01 without one) instead of
-    the time it was written, so the same brief gives the same bytes, as its HTML and PDF do."""
+    the time it was written, so the same brief gives the same bytes, as its HTML and PDF do.
+
+    With ``application``, what python-docx's template says of the file is made true: its
+    extended properties (``docProps/app.xml``) name ``application`` instead of "Microsoft
+    Macintosh Word" 14.0, without the template's one-page, no-word counts (Word counts again
+    on opening), and the template's thumbnail (a blank page, shown as every brief's preview)
+    is dropped with its relationship.
+    """
     import zipfile
+    from xml.etree import ElementTree
+
+    from markupsafe import escape
 
     stamp = ((moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
              if moment is not None and moment.year >= 1980 else (1980, 1, 1, 0, 0, 0))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        dropped = set()
+        if application is not None:
+            rels = ElementTree.fromstring(source.read("_rels/.rels"))
+            for rel in list(rels):
+                if rel.get("Type") == THUMBNAIL:
+                    dropped.add(rel.get("Target", "").lstrip("/"))
+                    rels.remove(rel)
         for item in source.infolist():
+            if item.filename in dropped:
+                continue
+            body = source.read(item.filename)
+            if application is not None and item.filename == "docProps/app.xml":
+                body = APP_XML.format(escape(application)).encode("utf-8")
+            elif dropped and item.filename == "_rels/.rels":
+                ElementTree.register_namespace("", rels.tag[1:].split("}")[0])
+                body = ElementTree.tostring(rels, encoding="UTF-8", xml_declaration=True)
             entry = zipfile.ZipInfo(item.filename, stamp)
             entry.compress_type, entry.external_attr = item.compress_type, item.external_attr
-            target.writestr(entry, source.read(item.filename))
+            target.writestr(entry, body)
     return out.getvalue()
 
 
-def build_document(page: str, context: dict, pictures: list[bytes]):
-    """A python-docx Document of the brief HTML ``page`` (``pictures``: PNG per chart, in order)."""
+def build_document(page: str, context: dict, pictures: list[bytes], pack=None):
+    """A python-docx Document of the brief HTML ``page`` (``pictures``: PNG per chart, in order);
+    its document properties say what the PDF's say (``pack``: the catalogue, for the author)."""
     from bs4 import BeautifulSoup
     from docx import Document
 
@@ -91,12 +123,29 @@ def build_document(page: str, context: dict, pictures: list[bytes]):
     footer = main.find("footer", class_="provenance")
     if footer is not None:
         writer.provenance(footer)
-    props = document.core_properties
-    props.title = str(context.get("title", ""))
-    props.subject = f"{context.get('title', '')} — {context.get('marking', '')}"
-    props.author = str(context.get("pack_title", ""))
-    props.keywords = f"{context.get('marking', '')}; briefing"
+    _properties(document.core_properties, context, pack)
     return document
+
+
+def _properties(props, context: dict, pack=None) -> None:
+    """Title, subject, author and keywords as in the brief's PDF (:func:`.pdf.info`), the
+    marking as the category, and no word of python-docx's template ("python-docx", "generated
+    by python-docx")."""
+    from .pdf import CREATOR, info
+
+    title = str(context.get("title", ""))
+    marking = str(context.get("marking", ""))
+    pack_title = getattr(pack, "title", "") or str(context.get("pack_title", ""))
+    entries = info(
+        title=f"{title} \u2014 {marking}",
+        subject=f"{marking}: {context.get('subtitle') or title} ({pack_title})",
+        author=getattr(pack, "issuing_division", "") or pack_title,
+        keywords=[marking, pack_title, str(context.get("id", "")), str(context.get("audience", ""))],
+    )
+    props.title, props.subject = entries["Title"], entries["Subject"]
+    props.author = props.last_modified_by = entries["Author"]
+    props.keywords, props.category = entries["Keywords"], marking
+    props.comments = f"Made by {CREATOR} from the brief's HTML"
 
 
 def _page_setup(document, context: dict) -> None:
