@@ -508,6 +508,7 @@ def _no_data(ax, text: str = "No data to show for this selection") -> None:
 # --------------------------------------------------------------------------- rendering
 
 _ID_RE = re.compile(r'\bid="([^"]+)"')
+_REF_RE = re.compile(r'(id="|href="#)([^"]+)(?=")|(url\(#)([^)]+)(?=\))')
 
 
 def _check_labels(fig: Figure) -> None:
@@ -561,13 +562,11 @@ def figure_html(fig: Figure, alt: str, source: str, caption: str | None = None) 
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     svg = svg.replace("xlink:href=", "href=")
     svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
-    # Make every id unique to this figure, so several charts can share one page.
+    # Make every id unique to this figure, so several charts can share one page: each
+    # id="X", href="#X" and url(#X) of an id X the chart defines, in one pass over the text.
     ids = set(_ID_RE.findall(svg))
-    for old in sorted(ids, key=len, reverse=True):
-        new = f"{fid}-{old}"
-        svg = svg.replace(f'id="{old}"', f'id="{new}"')
-        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
-        svg = svg.replace(f"url(#{old})", f"url(#{new})")
+    svg = _REF_RE.sub(lambda m: f"{m.group(1)}{fid}-{m.group(2)}" if m.group(2) in ids
+                      else f"{m.group(3)}{fid}-{m.group(4)}" if m.group(4) in ids else m.group(0), svg)
     # Scope Matplotlib's global "*{...}" rule to this figure.
     svg = svg.replace("*{stroke-linejoin", f"#{fid} *{{stroke-linejoin")
     title_id = f"{fid}-title"
