@@ -48,6 +48,48 @@ def temp_path(final: Path, staging: Path | None = None) -> Path:
     return Path(tmp)
 
 
+def runtime_folder(kind: str) -> Path:
+    """A new private folder in the system's temporary folder for this build's sockets
+    (``bk-<kind>-<pid>-XXXXXXXX``: short, as Unix socket paths must be). A build removes its
+    own at the end; one killed with SIGKILL cannot, so the folders of this kind that builds no
+    longer running left behind (theirs by the process id in the name, and by owner) are
+    removed first."""
+    sweep_runtime(kind)
+    return Path(tempfile.mkdtemp(prefix=f"bk-{kind}-{os.getpid()}-"))
+
+
+def sweep_runtime(kind: str, folder: Path | None = None) -> list[Path]:
+    """Remove ``bk-<kind>-<pid>-*`` folders in ``folder`` (the system's temporary folder) whose
+    process has ended and that belong to this user; return them. Folders of a live process,
+    of another user, links and names without a process id are left alone."""
+    import re
+
+    removed = []
+    name = re.compile(rf"bk-{re.escape(kind)}-(\d+)-[^/]+")
+    for entry in Path(folder or tempfile.gettempdir()).glob(f"bk-{kind}-*"):
+        found = name.fullmatch(entry.name)
+        try:
+            if not found or entry.is_symlink() or not entry.is_dir() or entry.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        if _running(int(found.group(1))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def sweep(out: Path) -> Path:
     """Empty the output folder's staging folder (what a killed build left) and return it.
 

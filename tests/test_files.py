@@ -98,3 +98,35 @@ def test_lock_is_released_when_the_holder_dies(tmp_path):
     holder.join(10)
     with files.BuildLock(tmp_path):
         pass
+
+
+def test_runtime_folders_of_builds_no_longer_running_are_swept(tmp_path, monkeypatch):
+    """A build killed with SIGKILL cannot remove its socket folders from /tmp; the next build
+    removes those of processes that have ended, and nothing else."""
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(ended.stdout)  # a process that has ended (its id not reused this instant)
+    gone = tmp_path / f"bk-run-{dead}-abcd1234"
+    (gone / "sub").mkdir(parents=True)
+    (gone / "sub" / "kernel.sock").write_text("")
+    live = tmp_path / f"bk-run-{os.getpid()}-efgh5678"  # this process: running
+    live.mkdir()
+    legacy = tmp_path / "bk-run-qwerty12"  # no process id in the name: not ours to judge
+    legacy.mkdir()
+    other_kind = tmp_path / f"bk-zygote-{dead}-ijkl9012"  # another kind: swept by its own call
+    other_kind.mkdir()
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / f"bk-run-{dead}-link0000"
+    link.symlink_to(target, target_is_directory=True)
+
+    assert files.sweep_runtime("run", tmp_path) == [gone]
+    assert not gone.exists() and live.is_dir() and legacy.is_dir() and other_kind.is_dir()
+    assert link.is_symlink() and target.is_dir()  # a link is never followed nor removed
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    made = files.runtime_folder("zygote")
+    assert made.parent == tmp_path and made.name.startswith(f"bk-zygote-{os.getpid()}-")
+    assert not other_kind.exists()  # swept before the new folder was made

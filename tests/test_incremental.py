@@ -148,23 +148,31 @@ def test_a_killed_build_leaves_only_complete_files(tiny_pack):
             return True
         return True
 
+    tmp = tiny_pack.parent / "tmp"  # the builds' own temporary folder, to see what they leave in it
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    killed = []
     for delay in (0.3, 1.0, 2.0, 3.0):
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "--pack", str(tiny_pack / "pack.yml"),
              "--only", "good-*", "--format", "html", "--force", "--jobs", "1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tiny_pack,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tiny_pack, env=env,
         )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        killed += [p.name for p in tmp.glob(f"bk-*-{proc.pid}-*")]  # SIGKILL: no clean-up ran
         for path in out.iterdir():
             if not path.is_file() or path.name == ".build.lock":
                 continue
             assert not path.name.startswith(".tmp"), f"partial file left in briefs/: {path.name}"
             data = path.read_bytes()
             assert data == before.get(path.name) or complete(path.name, data), f"{path.name} after {delay}s"
-    final = run_build(tiny_pack, "--only", "good-*", "--format", "html", "--force")
+    assert killed  # at least one build was killed with its socket folders made
+    final = run_build(tiny_pack, "--only", "good-*", "--format", "html", "--force", env={"TMPDIR": str(tmp)})
     assert final.returncode == 0, final.stderr  # the lock died with the killed build
+    # The next build swept the socket folders the killed ones left, and removed its own.
+    assert sorted(p.name for p in tmp.glob("bk-*")) == []
 
     # Kernels and the zygote of the killed builds do not outlive them.
     marker = f"BRIEFKIT_PACK={tiny_pack}".encode()

@@ -17,7 +17,6 @@ import logging
 import os
 import shutil
 import signal
-import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -50,7 +49,7 @@ class Session:
         stack = self._stack.__enter__()
         try:
             stack.enter_context(_signals_raise())
-            runtime = tempfile.mkdtemp(prefix="bk-run-")  # short: it holds Unix sockets
+            runtime = str(files.runtime_folder("run"))  # the kernels' sockets
             stack.callback(shutil.rmtree, runtime, True)
             self.kernels.runtime = runtime
             self.kernels.env = kernel_environment(self.pack, self.settings, runtime)

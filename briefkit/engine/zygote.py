@@ -23,7 +23,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -293,7 +292,9 @@ class Zygote:
 
             env = config.settings().environ
         self.env = dict(env)
-        self.folder = Path(tempfile.mkdtemp(prefix="bk-zygote-"))
+        from .. import files
+
+        self.folder = files.runtime_folder("zygote")
         self.sock = str(self.folder / "z.sock")
         self.proc: subprocess.Popen | None = None
         self._ready = threading.Event()
