@@ -48,46 +48,62 @@ def temp_path(final: Path, staging: Path | None = None) -> Path:
     return Path(tmp)
 
 
+HELD = ".held"  # in a runtime folder: locked (flock) by the build using the folder
+_held: dict[str, int] = {}  # runtime folder -> the descriptor holding its lock
+
+
 def runtime_folder(kind: str) -> Path:
     """A new private folder in the system's temporary folder for this build's sockets
-    (``bk-<kind>-<pid>-XXXXXXXX``: short, as Unix socket paths must be). A build removes its
-    own at the end; one killed with SIGKILL cannot, so the folders of this kind that builds no
-    longer running left behind (theirs by the process id in the name, and by owner) are
-    removed first."""
+    (``bk-<kind>-<pid>-XXXXXXXX``: short, as Unix socket paths must be), held by this process
+    (an ``fcntl.flock`` on ``.held`` inside, which the kernel releases when the process ends,
+    however it ends) until :func:`remove_runtime`.
+
+    A build killed with SIGKILL cannot remove its folders, so the folders of this kind that no
+    process holds any more are removed first (:func:`sweep_runtime`)."""
+    import fcntl
+
     sweep_runtime(kind)
-    return Path(tempfile.mkdtemp(prefix=f"bk-{kind}-{os.getpid()}-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"bk-{kind}-{os.getpid()}-"))
+    fd = os.open(folder / HELD, os.O_WRONLY | os.O_CREAT, 0o600)  # not inherited by children
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    _held[str(folder)] = fd
+    return folder
+
+
+def remove_runtime(folder: Path | str) -> None:
+    """Remove a folder made by :func:`runtime_folder`, then let go of it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    fd = _held.pop(str(folder), None)
+    if fd is not None:
+        os.close(fd)
 
 
 def sweep_runtime(kind: str, folder: Path | None = None) -> list[Path]:
-    """Remove ``bk-<kind>-<pid>-*`` folders in ``folder`` (the system's temporary folder) whose
-    process has ended and that belong to this user; return them. Folders of a live process,
-    of another user, links and names without a process id are left alone."""
-    import re
+    """Remove the ``bk-<kind>-*`` folders in ``folder`` (the system's temporary folder) that
+    belong to this user and that no process holds any more; return them. A folder whose lock
+    is held (a build running, whatever its process id namespace), of another user, without
+    the lock file (not made by :func:`runtime_folder`) or reached through a link is left alone."""
+    import fcntl
 
     removed = []
-    name = re.compile(rf"bk-{re.escape(kind)}-(\d+)-[^/]+")
     for entry in Path(folder or tempfile.gettempdir()).glob(f"bk-{kind}-*"):
-        found = name.fullmatch(entry.name)
         try:
-            if not found or entry.is_symlink() or not entry.is_dir() or entry.stat().st_uid != os.getuid():
+            if entry.is_symlink() or not entry.is_dir() or entry.stat().st_uid != os.getuid():
                 continue
+            fd = os.open(entry / HELD, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
             continue
-        if _running(int(found.group(1))):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: in use
+            os.close(fd)
             continue
-        shutil.rmtree(entry, ignore_errors=True)
-        removed.append(entry)
+        try:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+        finally:
+            os.close(fd)
     return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def sweep(out: Path) -> Path:

@@ -1,6 +1,7 @@
 import json
 import multiprocessing
 import os
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +9,7 @@ from briefkit import files
 from briefkit.engine.plan import data_files, file_digest
 from briefkit.publish.manifest import read_manifest
 from briefkit.errors import BuildLockedError
+from conftest import ROOT
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temporaries(tmp_path):
@@ -102,31 +104,50 @@ def test_lock_is_released_when_the_holder_dies(tmp_path):
 
 def test_runtime_folders_of_builds_no_longer_running_are_swept(tmp_path, monkeypatch):
     """A build killed with SIGKILL cannot remove its socket folders from /tmp; the next build
-    removes those of processes that have ended, and nothing else."""
+    removes those no process holds any more (the lock dies with its holder, whatever the
+    process id namespace), and nothing else."""
+    import signal
     import subprocess
     import sys
 
-    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead = int(ended.stdout)  # a process that has ended (its id not reused this instant)
-    gone = tmp_path / f"bk-run-{dead}-abcd1234"
-    (gone / "sub").mkdir(parents=True)
-    (gone / "sub" / "kernel.sock").write_text("")
-    live = tmp_path / f"bk-run-{os.getpid()}-efgh5678"  # this process: running
-    live.mkdir()
-    legacy = tmp_path / "bk-run-qwerty12"  # no process id in the name: not ours to judge
-    legacy.mkdir()
-    other_kind = tmp_path / f"bk-zygote-{dead}-ijkl9012"  # another kind: swept by its own call
-    other_kind.mkdir()
-    target = tmp_path / "elsewhere"
-    target.mkdir()
-    link = tmp_path / f"bk-run-{dead}-link0000"
-    link.symlink_to(target, target_is_directory=True)
-
-    assert files.sweep_runtime("run", tmp_path) == [gone]
-    assert not gone.exists() and live.is_dir() and legacy.is_dir() and other_kind.is_dir()
-    assert link.is_symlink() and target.is_dir()  # a link is never followed nor removed
-
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
-    made = files.runtime_folder("zygote")
-    assert made.parent == tmp_path and made.name.startswith(f"bk-zygote-{os.getpid()}-")
-    assert not other_kind.exists()  # swept before the new folder was made
+    mine = files.runtime_folder("run")  # held by this process
+    assert mine.name.startswith(f"bk-run-{os.getpid()}-") and (mine / files.HELD).is_file()
+    holder = subprocess.Popen(  # another build, alive: it holds its folder until it dies
+        [sys.executable, "-c", "import sys, time; sys.path.insert(0, sys.argv[1]); from briefkit import files; "
+         "print(files.runtime_folder('run'), flush=True); time.sleep(60)", str(ROOT)],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    theirs = Path(holder.stdout.readline().strip())
+    legacy = tmp_path / "bk-run-qwerty12"  # no lock file: not made by runtime_folder
+    legacy.mkdir()
+    other_kind = tmp_path / "bk-zygote-1-ijkl9012"
+    (other_kind).mkdir()
+    (other_kind / files.HELD).write_text("")  # nobody holds it: swept by its own kind's call
+    target = tmp_path / "elsewhere"
+    (target / "x").mkdir(parents=True)
+    (target / files.HELD).write_text("")
+    link = tmp_path / "bk-run-1-link0000"
+    link.symlink_to(target, target_is_directory=True)
+    try:
+        assert files.sweep_runtime("run") == []  # every folder in use, or not ours to judge
+        assert mine.is_dir() and theirs.is_dir()
+        holder.send_signal(signal.SIGKILL)  # no clean-up survives this
+        holder.wait()
+        assert theirs.is_dir()
+        assert files.sweep_runtime("run") == [theirs]  # its lock died with it
+        assert not theirs.exists() and mine.is_dir() and legacy.is_dir() and other_kind.is_dir()
+        assert link.is_symlink() and (target / "x").is_dir()  # a link is never followed nor removed
+        if os.getuid() == 0:  # another user's folder, even one nobody holds, is left alone
+            foreign = tmp_path / "bk-run-2-mnop3456"
+            foreign.mkdir()
+            (foreign / files.HELD).write_text("")
+            os.chown(foreign, 65534, 65534)
+            assert files.sweep_runtime("run") == [] and foreign.is_dir()
+        made = files.runtime_folder("zygote")  # sweeps its kind first
+        assert not other_kind.exists() and made.is_dir()
+        files.remove_runtime(made)
+        assert not made.exists()
+    finally:
+        holder.kill()
+        files.remove_runtime(mine)
+    assert not mine.exists()

@@ -50,7 +50,7 @@ class Session:
         try:
             stack.enter_context(_signals_raise())
             runtime = str(files.runtime_folder("run"))  # the kernels' sockets
-            stack.callback(shutil.rmtree, runtime, True)
+            stack.callback(files.remove_runtime, runtime)
             self.kernels.runtime = runtime
             self.kernels.env = kernel_environment(self.pack, self.settings, runtime)
         except BaseException:

@@ -345,9 +345,9 @@ class Zygote:
                 self.proc.kill()
                 self.proc.wait(5)
         self.proc = None
-        import shutil
+        from .. import files
 
-        shutil.rmtree(self.folder, ignore_errors=True)
+        files.remove_runtime(self.folder)
 
 
 class ForkedProcess:
