@@ -79,18 +79,31 @@ def remove_runtime(folder: Path | str) -> None:
 
 
 def sweep_runtime(kind: str, folder: Path | None = None) -> list[Path]:
-    """Remove the ``bk-<kind>-*`` folders in ``folder`` (the system's temporary folder) that
-    belong to this user and that no process holds any more; return them. A folder whose lock
-    is held (a build running, whatever its process id namespace), of another user, without
-    the lock file (not made by :func:`runtime_folder`) or reached through a link is left alone."""
+    """Remove the ``bk-<kind>-<pid>-*`` folders in ``folder`` (the system's temporary folder)
+    that belong to this user and that no process holds any more; return them.
+
+    A folder whose lock is held (a build running, whatever its process id namespace) is left
+    alone. So are another user's, one reached through a link, and one whose name carries no
+    process id. A folder without its lock file, which jupyter_client re-creates when a kernel
+    starting as its build is interrupted writes its connection file after the folder was
+    removed, goes when the process named in it has ended.
+    """
     import fcntl
+    import re
 
     removed = []
+    named = re.compile(rf"bk-{re.escape(kind)}-(\d+)-[^/]+")
     for entry in Path(folder or tempfile.gettempdir()).glob(f"bk-{kind}-*"):
+        found = named.fullmatch(entry.name)
         try:
-            if entry.is_symlink() or not entry.is_dir() or entry.stat().st_uid != os.getuid():
+            if not found or entry.is_symlink() or not entry.is_dir() or entry.stat().st_uid != os.getuid():
                 continue
             fd = os.open(entry / HELD, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            if not _running(int(found.group(1))):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+            continue
         except OSError:
             continue
         try:
@@ -104,6 +117,16 @@ def sweep_runtime(kind: str, folder: Path | None = None) -> list[Path]:
         finally:
             os.close(fd)
     return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def sweep(out: Path) -> Path:

@@ -118,8 +118,14 @@ def test_runtime_folders_of_builds_no_longer_running_are_swept(tmp_path, monkeyp
          "print(files.runtime_folder('run'), flush=True); time.sleep(60)", str(ROOT)],
         stdout=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp_path)})
     theirs = Path(holder.stdout.readline().strip())
-    legacy = tmp_path / "bk-run-qwerty12"  # no lock file: not made by runtime_folder
+    legacy = tmp_path / "bk-run-qwerty12"  # no process id in the name, no lock file: not ours to judge
     legacy.mkdir()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    recreated = tmp_path / f"bk-run-{int(ended.stdout)}-abcd1234"  # re-created without its lock file
+    recreated.mkdir()
+    (recreated / "bk-0123.json").write_text("{}")  # a late kernel's connection file
+    unlocked_live = tmp_path / f"bk-run-{os.getpid()}-efgh5678"  # no lock file, its process running
+    unlocked_live.mkdir()
     other_kind = tmp_path / "bk-zygote-1-ijkl9012"
     (other_kind).mkdir()
     (other_kind / files.HELD).write_text("")  # nobody holds it: swept by its own kind's call
@@ -129,8 +135,8 @@ def test_runtime_folders_of_builds_no_longer_running_are_swept(tmp_path, monkeyp
     link = tmp_path / "bk-run-1-link0000"
     link.symlink_to(target, target_is_directory=True)
     try:
-        assert files.sweep_runtime("run") == []  # every folder in use, or not ours to judge
-        assert mine.is_dir() and theirs.is_dir()
+        assert files.sweep_runtime("run") == [recreated]  # the rest in use, or not ours to judge
+        assert mine.is_dir() and theirs.is_dir() and unlocked_live.is_dir() and not recreated.exists()
         holder.send_signal(signal.SIGKILL)  # no clean-up survives this
         holder.wait()
         assert theirs.is_dir()
