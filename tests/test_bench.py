@@ -155,6 +155,17 @@ def test_a_control_group_counts_the_cpu_of_every_process_the_command_started(ben
     assert not group.path.exists()  # removed once empty
 
 
+def test_without_a_control_group_the_cpu_is_sampled_and_says_so(bench, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(bench.CpuGroup, "PLACES", ((str(tmp_path / "no-cgroups"), "cpuacct.usage", 1e-9),))
+    assert bench.CpuGroup.open() is None
+    with bench.TreeMemory(cpu_interval=0.05) as memory:
+        result = bench.run([sys.executable, "-c", "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"],
+                           cwd=tmp_path, env=dict(os.environ), logfile=tmp_path / "log.txt")
+    assert result["returncode"] == 0
+    assert memory.cpu_method == "sampled" and memory.cpu_s == memory.sampled_cpu_s
+    assert 0.1 < memory.cpu_s <= result["cpu_s"] + 0.05  # the sampler saw most of a child it could watch
+
+
 def test_a_forced_build_reports_how_busy_the_cores_were_while_briefs_ran(pack_yml: Path, tmp_path: Path):
     from bench import common, ours
 
