@@ -4,6 +4,7 @@ command with its time, CPU and memory, and medians. Standard library and briefki
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import statistics
@@ -275,6 +276,13 @@ class TreeMemory:
     def cpu_method(self) -> str:
         return "cgroup" if self.group is not None else "sampled"
 
+    def total_cpu_s(self, waited: float) -> float:
+        """The tree's CPU seconds for the record: exact from the control group; without one, the
+        larger of ``waited`` (``os.wait4``'s figure: exact for the processes someone waited
+        for) and the sampler's (Chromium's processes too, but not what ends between samples).
+        Call before the group is closed."""
+        return self.cpu_s if self.group is not None else round(max(waited, self.sampled_cpu_s), 3)
+
     def busy_while_kernels(self, cores: int, sampled: bool = False) -> float | None:
         """CPU time of the tree / (wall × ``cores``) from the first sample with a kernel alive to
         the last; None when fewer than two samples saw one. ``sampled``: with the CPU as sampled
@@ -335,6 +343,14 @@ class TreeMemory:
                 self.note_memory(parts, kernels)
                 next_memory = time.monotonic() + self.interval
             self._stop.wait(self.cpu_interval)
+
+
+@contextlib.contextmanager
+def measuring():
+    """A :class:`TreeMemory` watching this process's descendants, with a :class:`CpuGroup` of
+    its own as ``.group`` for the commands to run in (None where none can be made)."""
+    with CpuGroup.open() or contextlib.nullcontext() as group, TreeMemory(group=group) as memory:
+        yield memory
 
 
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100

@@ -12,13 +12,12 @@ laid out as Playwright's own install would be (nothing downloaded, nothing chang
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from .common import BIN, CpuGroup, TreeMemory, run
+from .common import BIN, measuring, run
 
 PLAYWRIGHT_BROWSERS_JSON = "driver/package/browsers.json"
 
@@ -98,11 +97,11 @@ def naive_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict[str, 
     logfile = logfile or out_dir / "naive.log"
     records, max_rss, cpu = [], 0, 0.0
     started = time.perf_counter()
-    with CpuGroup.open() or contextlib.nullcontext() as group, TreeMemory(group=group) as memory:
+    with measuring() as memory:
         for brief in briefs:
             record = {"id": brief.id, "status": "built", "steps": {}, "outputs": []}
             for step, argv in naive_steps(brief, out_dir, formats):
-                result = run(argv, cwd=pack_root, env=env, logfile=logfile, group=group)
+                result = run(argv, cwd=pack_root, env=env, logfile=logfile, group=memory.group)
                 record["steps"][step] = result["seconds"]
                 max_rss = max(max_rss, result["max_rss_kb"])
                 cpu += result["cpu_s"]
@@ -115,12 +114,12 @@ def naive_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict[str, 
                 if p.exists()
             )
             records.append(record)
-        tree_cpu, method = memory.cpu_s, memory.cpu_method  # the group is gone after the block
+        tree_cpu, method = memory.total_cpu_s(cpu), memory.cpu_method  # the group is gone after the block
     wall = time.perf_counter() - started
     return {
         "way": "naive",
         "wall_s": round(wall, 3),
-        "cpu_s": tree_cpu if method == "cgroup" else round(max(cpu, tree_cpu), 3),  # as for build.py: see ours.build_py
+        "cpu_s": tree_cpu,
         "cpu_method": method,
         "peak_pss_mb": memory.peak_mb,
         "max_rss_mb": round(max_rss / 1024, 1),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -10,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
-from .common import BUILD_PY, CpuGroup, TreeMemory, run
+from .common import BUILD_PY, measuring, run
 
 PACK_PRINTED = re.compile(r"\.pdf: the whole pack printed \w+(?: times)? in ([\d.]+) s")
 
@@ -20,9 +19,9 @@ def build_py(pack_yml: Path, out_dir: Path, *args: str, env: dict[str, str], log
     manifest's counts."""
     argv = [sys.executable, str(BUILD_PY), "--pack", str(pack_yml), "--output", str(out_dir), *args]
     logged = logfile.stat().st_size if logfile.exists() else 0
-    with CpuGroup.open() or contextlib.nullcontext() as group, TreeMemory(group=group) as memory:
-        result = run(argv, cwd=pack_yml.parent, env=env, logfile=logfile, group=group)
-        cpu_s, busy = memory.cpu_s, memory.busy_while_kernels(os.cpu_count() or 1)
+    with measuring() as memory:
+        result = run(argv, cwd=pack_yml.parent, env=env, logfile=logfile, group=memory.group)
+        cpu_s, busy = memory.total_cpu_s(result["cpu_s"]), memory.busy_while_kernels(os.cpu_count() or 1)
     with open(logfile, "rb") as fh:  # this run's part of the log: the combined PDFs' print times
         fh.seek(logged)
         packs = [float(s) for s in PACK_PRINTED.findall(fh.read().decode(errors="replace"))]
@@ -37,10 +36,7 @@ def build_py(pack_yml: Path, out_dir: Path, *args: str, env: dict[str, str], log
         "args": list(args),
         "returncode": result["returncode"],
         "wall_s": result["seconds"],
-        # CPU of the whole tree: exact from the run's own control group where one could be made;
-        # otherwise the larger of what os.wait4 saw (exact for processes waited for) and what
-        # the sampler saw (Chromium's processes too; misses what ends between samples).
-        "cpu_s": cpu_s if group is not None else round(max(result["cpu_s"], cpu_s), 3),
+        "cpu_s": cpu_s,  # of the whole tree: see TreeMemory.total_cpu_s
         "cpu_method": memory.cpu_method,
         "cpu_wait4_s": result["cpu_s"],
         "cpu_sampled_s": memory.sampled_cpu_s,

@@ -100,7 +100,7 @@ def sweep_runtime(kind: str, folder: Path | None = None) -> list[Path]:
                 continue
             fd = os.open(entry / HELD, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
-            if not _running(int(found.group(1))):
+            if not running(int(found.group(1))):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
             continue
@@ -119,7 +119,8 @@ def sweep_runtime(kind: str, folder: Path | None = None) -> list[Path]:
     return removed
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists (a zombie counts; someone else's too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

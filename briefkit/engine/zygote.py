@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+from .. import files
+
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
@@ -257,12 +259,8 @@ def _watch_build(pid: int) -> None:
     def watch():
         while True:
             time.sleep(1.0)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+            if not files.running(pid):
                 os._exit(1)
-            except PermissionError:
-                pass
 
     threading.Thread(target=watch, name="briefkit-build-watch", daemon=True).start()
 
@@ -292,8 +290,6 @@ class Zygote:
 
             env = config.settings().environ
         self.env = dict(env)
-        from .. import files
-
         self.folder = files.runtime_folder("zygote")
         self.sock = str(self.folder / "z.sock")
         self.proc: subprocess.Popen | None = None
@@ -345,8 +341,6 @@ class Zygote:
                 self.proc.kill()
                 self.proc.wait(5)
         self.proc = None
-        from .. import files
-
         files.remove_runtime(self.folder)
 
 
@@ -360,13 +354,8 @@ class ForkedProcess:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = 0
-            except PermissionError:
-                pass
+        if self.returncode is None and not files.running(self.pid):
+            self.returncode = 0
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:

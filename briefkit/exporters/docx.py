@@ -53,7 +53,7 @@ class DOCX:
                     props._element.remove(element)
         buffer = io.BytesIO()
         document.save(buffer)
-        dest.write_bytes(stable_zip(buffer.getvalue(), moment, application=CREATOR))
+        dest.write_bytes(stable_zip(buffer.getvalue(), moment, CREATOR))
 
 
 APP_XML = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
@@ -62,15 +62,15 @@ APP_XML = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 THUMBNAIL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
 
 
-def stable_zip(data: bytes, moment=None, application: str | None = None) -> bytes:
-    """The same archive with every entry dated ``moment`` (1980-01-01 without one) instead of
+def stable_zip(data: bytes, moment, application: str) -> bytes:
+    """The same archive with every entry dated ``moment`` (1980-01-01 when None) instead of
     the time it was written, so the same brief gives the same bytes, as its HTML and PDF do.
 
-    With ``application``, what python-docx's template says of the file is made true: its
-    extended properties (``docProps/app.xml``) name ``application`` instead of "Microsoft
-    Macintosh Word" 14.0, without the template's one-page, no-word counts (Word counts again
-    on opening), and the template's thumbnail (a blank page, shown as every brief's preview)
-    is dropped with its relationship.
+    What python-docx's template says of the file is made true: its extended properties
+    (``docProps/app.xml``) name ``application`` instead of "Microsoft Macintosh Word" 14.0,
+    without the template's one-page, no-word counts (Word counts again on opening), and the
+    template's thumbnail (a blank page, shown as every brief's preview) is dropped with its
+    relationship.
     """
     import zipfile
     from xml.etree import ElementTree
@@ -81,22 +81,18 @@ def stable_zip(data: bytes, moment=None, application: str | None = None) -> byte
              if moment is not None and moment.year >= 1980 else (1980, 1, 1, 0, 0, 0))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        dropped = set()
-        if application is not None:
-            rels = ElementTree.fromstring(source.read("_rels/.rels"))
-            for rel in list(rels):
-                if rel.get("Type") == THUMBNAIL:
-                    dropped.add(rel.get("Target", "").lstrip("/"))
-                    rels.remove(rel)
+        rels = ElementTree.fromstring(source.read("_rels/.rels"))
+        thumbnails = [rel for rel in rels if rel.get("Type") == THUMBNAIL]
+        dropped = {rel.get("Target", "").lstrip("/") for rel in thumbnails}
+        for rel in thumbnails:
+            rels.remove(rel)
+        ElementTree.register_namespace("", rels.tag[1:].split("}")[0])
+        rewritten = {"docProps/app.xml": APP_XML.format(escape(application)).encode("utf-8"),
+                     "_rels/.rels": ElementTree.tostring(rels, encoding="UTF-8", xml_declaration=True)}
         for item in source.infolist():
             if item.filename in dropped:
                 continue
-            body = source.read(item.filename)
-            if application is not None and item.filename == "docProps/app.xml":
-                body = APP_XML.format(escape(application)).encode("utf-8")
-            elif dropped and item.filename == "_rels/.rels":
-                ElementTree.register_namespace("", rels.tag[1:].split("}")[0])
-                body = ElementTree.tostring(rels, encoding="UTF-8", xml_declaration=True)
+            body = rewritten.get(item.filename) or source.read(item.filename)
             entry = zipfile.ZipInfo(item.filename, stamp)
             entry.compress_type, entry.external_attr = item.compress_type, item.external_attr
             target.writestr(entry, body)

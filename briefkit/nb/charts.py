@@ -565,8 +565,12 @@ def figure_html(fig: Figure, alt: str, source: str, caption: str | None = None) 
     # Make every id unique to this figure, so several charts can share one page: each
     # id="X", href="#X" and url(#X) of an id X the chart defines, in one pass over the text.
     ids = set(_ID_RE.findall(svg))
-    svg = _REF_RE.sub(lambda m: f"{m.group(1)}{fid}-{m.group(2)}" if m.group(2) in ids
-                      else f"{m.group(3)}{fid}-{m.group(4)}" if m.group(4) in ids else m.group(0), svg)
+
+    def scoped(found: re.Match) -> str:
+        before, name = (found.group(1), found.group(2)) if found.group(1) else (found.group(3), found.group(4))
+        return f"{before}{fid}-{name}" if name in ids else found.group(0)
+
+    svg = _REF_RE.sub(scoped, svg)
     # Scope Matplotlib's global "*{...}" rule to this figure.
     svg = svg.replace("*{stroke-linejoin", f"#{fid} *{{stroke-linejoin")
     title_id = f"{fid}-title"
