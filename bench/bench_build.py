@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark ``python build.py`` against the loop a user would write by hand (``make bench``).
+"""Benchmark ``python build.py`` against the loop a user would write by hand, on the command
+line and in one Python process (``make bench``).
 
     .venv/bin/python bench/bench_build.py [--pack pack.yml] [--runs 3] [--only GLOB] [--json PATH]
     .venv/bin/python bench/bench_build.py --scale 5          # also the pack with every brief 5 times over
@@ -10,7 +11,8 @@ The command line only; the parts live beside it (see bench/README.md):
 | module | job |
 |---|---|
 | ``common.py`` | the pack copy, the kernels' environment, running a command (time, CPU, memory) |
-| ``naive.py`` | (a) the naive papermill + nbconvert loop |
+| ``naive.py`` | (a) the naive papermill + nbconvert loop on the command line; (a') in one process |
+| ``one_process.py`` | (a') that loop through papermill's and nbconvert's Python APIs (a script) |
 | ``ours.py`` | (b) ``build.py`` runs: forced, no-op, one table changed |
 | ``suite.py`` | (a) and (b) side by side, medians, the Markdown table |
 | ``scale.py`` | the same pack with every brief N times over |

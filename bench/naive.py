@@ -8,6 +8,10 @@ venv's own command-line tools::
 Stock ``--to webpdf`` only looks for a Playwright-downloaded browser, so the loop runs with
 ``PLAYWRIGHT_BROWSERS_PATH`` pointing at a temporary folder of links to the system Chromium,
 laid out as Playwright's own install would be (nothing downloaded, nothing changed).
+
+(a') The same loop written against papermill's and nbconvert's Python APIs, in one process
+(:func:`one_process_build`, ``bench/one_process.py``): no interpreter start or imports per
+step.
 """
 
 from __future__ import annotations
@@ -123,6 +127,55 @@ def naive_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict[str, 
         "cpu_method": method,
         "peak_pss_mb": memory.peak_mb,
         "max_rss_mb": round(max_rss / 1024, 1),
+        "briefs": records,
+        "failed": [r["id"] for r in records if r["status"] == "failed"],
+    }
+
+
+ONE_PROCESS = Path(__file__).with_name("one_process.py")
+
+
+def one_process_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict[str, str],
+                      formats: Iterable[str] = ("html", "pdf"), logfile: Path | None = None) -> dict[str, Any]:
+    """Build ``briefs`` with the naive loop written against the libraries' Python APIs, in one
+    process (``bench/one_process.py``); the same record as :func:`naive_build`, ``way``
+    "one_process"."""
+    formats = tuple(formats)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    logfile = logfile or out_dir / "one-process.log"
+    job, results = out_dir / "job.json", out_dir / "results.json"
+    results.unlink(missing_ok=True)
+    job.write_text(json.dumps({
+        "out_dir": str(out_dir), "formats": list(formats), "results": str(results),
+        "briefs": [{"id": b.id, "notebook": str(b.notebook), "parameters": dict(b.parameters)} for b in briefs],
+    }), encoding="utf-8")
+    started = time.perf_counter()
+    with measuring() as memory:
+        result = run([str(BIN / "python"), str(ONE_PROCESS), str(job)], cwd=pack_root, env=env, logfile=logfile,
+                     group=memory.group)
+        tree_cpu, method = memory.total_cpu_s(result["cpu_s"]), memory.cpu_method
+    wall = time.perf_counter() - started
+    try:
+        records = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        records = []
+    done = {r["id"] for r in records}
+    records += [{"id": b.id, "status": "failed", "failed_step": "papermill", "steps": {}} for b in briefs
+                if b.id not in done]  # the process ended before it reached them
+    suffixes = {"html": ".html", "pdf": ".pdf"}
+    for record in records:
+        record["outputs"] = sorted(
+            p.name for p in (out_dir / f"{record['id']}{s}" for s in [".ipynb", *(suffixes[f] for f in formats)])
+            if p.exists()
+        )
+    return {
+        "way": "one_process",
+        "wall_s": round(wall, 3),
+        "cpu_s": tree_cpu,
+        "cpu_method": method,
+        "peak_pss_mb": memory.peak_mb,
+        "max_rss_mb": round(result["max_rss_kb"] / 1024, 1),
+        "returncode": result["returncode"],
         "briefs": records,
         "failed": [r["id"] for r in records if r["status"] == "failed"],
     }

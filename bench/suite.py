@@ -1,9 +1,10 @@
-"""The side-by-side benchmark: (a) the naive loop against (b) ``build.py --force``, then the
-no-op rebuild, one table changed, and (optionally) the scale run.
+"""The side-by-side benchmark: (a) the naive loop on the command line and (a') the same loop
+in one Python process against (b) ``build.py --force``, then the no-op rebuild, one table
+changed, and (optionally) the scale run.
 
 Both ways build the same briefs, from the same notebooks, with the same parameters (read from
 the catalogue and checked with ``briefkit.parameters.resolve``), on a temporary copy of the
-pack, so the repository's ``briefs/`` and ``data/`` are never touched. (a) and (b) alternate,
+pack, so the repository's ``briefs/`` and ``data/`` are never touched. (a), (a') and (b) alternate,
 so that machine noise hits both alike; every full build starts from a cold data cache.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from .common import (chromium_path, chromium_version, clear_caches, copy_pack, kernel_env, load_average,
                      load_briefs, log, median, tail)
-from .naive import naive_build, playwright_browsers_dir, step_medians
+from .naive import naive_build, one_process_build, playwright_browsers_dir, step_medians
 from .ours import build_py, only_args, table_to_change, touch_table
 from .scale import fit, projection, scale_run
 
@@ -74,7 +75,7 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
     if not briefs:
         raise SystemExit("bench: every selected brief fails; nothing to measure")
 
-    naive_runs, build_runs = [], []
+    naive_runs, one_runs, build_runs = [], [], []
     for i in range(1, args.runs + 1):  # interleaved, so machine noise hits both ways alike
         clear_caches(pack_root)
         shutil.rmtree(work / "naive", ignore_errors=True)
@@ -83,6 +84,12 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
             naive_runs.append(naive_build(briefs, pack_root, work / "naive", env=naive_env, formats=formats,
                                           logfile=work / "naive.log"))
             log(f"  naive: {naive_runs[-1]['wall_s']:.1f}s, failed: {naive_runs[-1]['failed'] or 'none'}")
+            clear_caches(pack_root)
+            shutil.rmtree(work / "one-process", ignore_errors=True)
+            log(f"run {i}/{args.runs}: the naive loop in one process")
+            one_runs.append(one_process_build(briefs, pack_root, work / "one-process", env=naive_env, formats=formats,
+                                              logfile=work / "one-process.log"))
+            log(f"  one process: {one_runs[-1]['wall_s']:.1f}s, failed: {one_runs[-1]['failed'] or 'none'}")
             clear_caches(pack_root)
         log(f"run {i}/{args.runs}: build.py --force --jobs {args.jobs}")
         build_runs.append(build_py(pack_yml, build_out, "--force", *jobs, *fmt_args, *only_args(ids),
@@ -107,6 +114,7 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
         log("one table changed: skipped (the pack has no data package)")
 
     a = median([r["wall_s"] for r in naive_runs]) if naive_runs else None
+    a1 = median([r["wall_s"] for r in one_runs]) if one_runs else None
     b = median([r["wall_s"] for r in build_runs])
     b_cpu = median([r["cpu_s"] for r in build_runs])
     build = {
@@ -144,17 +152,11 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
             "chromium": chromium_version(chromium) if chromium else "",
             "load_average": loads,
         },
-        "naive": None if not naive_runs else {
-            "wall_s": a,
-            "cpu_s": median([r["cpu_s"] for r in naive_runs]),
-            "peak_pss_mb": max(r["peak_pss_mb"] for r in naive_runs),
-            "max_rss_mb": max(r["max_rss_mb"] for r in naive_runs),
-            "failed": sorted({i for r in naive_runs for i in r["failed"]}),
-            "step_s": step_medians(naive_runs),
-            "runs": naive_runs,
-        },
+        "naive": _loop(naive_runs),
+        "one_process": _loop(one_runs),
         "build": build,
         "ratio": round(a / b, 2) if a and b else None,
+        "ratio_one_process": round(a1 / b, 2) if a1 and b else None,
         "noop": {
             "wall_s": median([r["wall_s"] for r in noop]),
             "runs": [r["wall_s"] for r in noop],
@@ -180,6 +182,21 @@ def _bench(args, work: Path, formats: tuple[str, ...]) -> dict[str, Any]:
     return result
 
 
+def _loop(runs: list[dict]) -> dict[str, Any] | None:
+    """A naive loop's medians over its runs (and the runs themselves)."""
+    if not runs:
+        return None
+    return {
+        "wall_s": median([r["wall_s"] for r in runs]),
+        "cpu_s": median([r["cpu_s"] for r in runs]),
+        "peak_pss_mb": max(r["peak_pss_mb"] for r in runs),
+        "max_rss_mb": max(r["max_rss_mb"] for r in runs),
+        "failed": sorted({i for r in runs for i in r["failed"]}),
+        "step_s": step_medians(runs),
+        "runs": runs,
+    }
+
+
 def markdown(res: dict[str, Any]) -> str:
     """The results as Markdown tables, ready for the README."""
     n, runs, jobs = len(res["briefs"]), res["runs"], res["jobs"]
@@ -195,18 +212,26 @@ def markdown(res: dict[str, Any]) -> str:
            else "sampled from /proc (approximate)") + ".",
         "",
     ]
-    if a:
+    a1 = res.get("one_process")
+    loops = [(x, title) for x, title in ((a, "naive loop, command lines"), (a1, "naive loop, one process")) if x]
+    if loops:
         named = ", ".join(["papermill", *(f"nbconvert {'webpdf' if f == 'pdf' else f}" for f in res["formats"])])
         lines += [
-            f"| | naive loop ({named}; one brief at a time) | `build.py --force --jobs {jobs}` |",
-            "|---|---:|---:|",
-            f"| wall time | {a['wall_s']:.1f} s | {b['wall_s']:.1f} s |",
-            f"| CPU time, whole process tree | {a['cpu_s']:.1f} s | {b['cpu_s']:.1f} s |",
-            f"| core-seconds a brief | {a['cpu_s'] / n:.2f} | {b['core_s_per_brief']:.2f} |",
-            f"| peak memory, whole process tree (PSS) | {a['peak_pss_mb']:.0f} MB | {b['peak_pss_mb']:.0f} MB |",
-            f"| largest single process (max RSS) | {a['max_rss_mb']:.0f} MB | {b['max_rss_mb']:.0f} MB |",
+            f"Naive loops ({named}; one brief at a time): on the command line, three programs a brief; "
+            "and through the same libraries' Python APIs in one process.",
             "",
+            "| | " + " | ".join(title for _, title in loops) + f" | `build.py --force --jobs {jobs}` |",
+            "|---|" + "---:|" * (len(loops) + 1),
         ]
+        rows = [("wall time", lambda x: f"{x['wall_s']:.1f} s", f"{b['wall_s']:.1f} s"),
+                ("CPU time, whole process tree", lambda x: f"{x['cpu_s']:.1f} s", f"{b['cpu_s']:.1f} s"),
+                ("core-seconds a brief", lambda x: f"{x['cpu_s'] / n:.2f}", f"{b['core_s_per_brief']:.2f}"),
+                ("peak memory, whole process tree (PSS)", lambda x: f"{x['peak_pss_mb']:.0f} MB",
+                 f"{b['peak_pss_mb']:.0f} MB"),
+                ("largest single process (max RSS)", lambda x: f"{x['max_rss_mb']:.0f} MB", f"{b['max_rss_mb']:.0f} MB")]
+        for label, cell, ours in rows:
+            lines.append(f"| {label} | " + " | ".join(cell(x) for x, _ in loops) + f" | {ours} |")
+        lines.append("")
     else:
         lines += [
             f"`build.py --force --jobs {jobs}`: {b['wall_s']:.1f} s, {b['cpu_s']:.1f} CPU-s "
@@ -214,7 +239,10 @@ def markdown(res: dict[str, Any]) -> str:
         ]
     lines += ["| measure | result |", "|---|---:|"]
     if res["ratio"]:
-        lines.append(f"| speed-up of `build.py` over the naive loop (a/b) | **{res['ratio']:.1f}×** |")
+        lines.append(f"| speed-up of `build.py` over the naive loop on the command line (a/b) | **{res['ratio']:.1f}×** |")
+    if res.get("ratio_one_process"):
+        lines.append("| speed-up of `build.py` over the naive loop in one process (a'/b) | "
+                     f"**{res['ratio_one_process']:.1f}×** |")
     lines += [
         f"| CPU busy while building (CPU time / (wall × {os.cpu_count() or 1} cores)) | {b['cpu_busy'] * 100:.0f}% |",
     ]
@@ -253,10 +281,13 @@ def markdown(res: dict[str, Any]) -> str:
             f"{scale['fit']['per_brief_s']:.3f} s a brief on {os.cpu_count() or 1} cores) | "
             f"{scale['projection_1000_on_16_s']:.0f} s ({scale['projection_1000_on_16_s'] / 60:.1f} min) |",
         ]
-    if a:
-        steps = ", ".join(f"{k} {v:.0f} s" for k, v in a["step_s"].items())
-        lines += ["", f"Naive loop time by step (all briefs): {steps}."]
-    lines.append("Single runs: " + ("naive " + ", ".join(f"{r['wall_s']:.1f}" for r in a["runs"]) + " s; " if a else "")
+    if loops:
+        lines.append("")
+    for x, title in loops:
+        steps = ", ".join(f"{k} {v:.0f} s" for k, v in x["step_s"].items())
+        lines.append(f"{title[0].upper()}{title[1:]}, time by step (all briefs): {steps}.")
+    lines.append("Single runs: " + "".join(f"{title} " + ", ".join(f"{r['wall_s']:.1f}" for r in x["runs"]) + " s; "
+                                           for x, title in loops)
                  + "`build.py` " + ", ".join(f"{r['wall_s']:.1f}" for r in b["runs"]) + " s.")
     if res["skipped_fail_both_ways"]:
         lines.append(f"Left out (fail both ways): {', '.join(res['skipped_fail_both_ways'])}.")

@@ -64,6 +64,32 @@ def test_naive_loop_builds_html_and_records_a_failure(bench, pack_yml: Path, tmp
     json.dumps(record)  # the record goes into --json as is
 
 
+def test_one_process_loop_builds_what_the_command_line_loop_builds(bench, pack_yml: Path, tmp_path: Path):
+    """(a'): the same loop through the libraries' Python APIs, in one process: the same steps,
+    the same parameters reaching the notebook, the same record, a failure kept to its brief."""
+    chromium_or_skip()
+    env = bench.kernel_env(pack_yml.parent)
+    env["PLAYWRIGHT_BROWSERS_PATH"] = str(bench.playwright_browsers_dir(tmp_path / "pw", bench.chromium_path()))
+    briefs = bench.load_briefs(pack_yml, ["failing", "good-europe"])
+    out = tmp_path / "one"
+    record = bench.one_process_build(briefs, pack_yml.parent, out, env=env)
+
+    assert RECORD_KEYS <= set(record) and record["way"] == "one_process"
+    by_id = {r["id"]: r for r in record["briefs"]}
+    failing, good = by_id["failing"], by_id["good-europe"]
+    assert failing["status"] == "failed" and failing["failed_step"] == "papermill"
+    assert set(failing["steps"]) == {"papermill"} and not (out / "failing.html").exists()
+    assert good["status"] == "built", (out / "one-process.log").read_text()[-2000:]
+    assert set(good["steps"]) == {"papermill", "html", "webpdf"}  # the command-line loop's step names
+    assert good["outputs"] == ["good-europe.html", "good-europe.ipynb", "good-europe.pdf"]
+    assert "Region Europe since 2000, scale 1.0." in (out / "good-europe.html").read_text()
+    text = " ".join(p.extract_text() for p in PdfReader(out / "good-europe.pdf").pages)
+    assert "Region Europe since 2000" in unicodedata.normalize("NFKC", text)
+    assert record["failed"] == ["failing"] and record["returncode"] == 1
+    assert record["cpu_s"] > 0
+    json.dumps(record)
+
+
 def test_playwright_folder_links_the_system_chromium(bench, tmp_path: Path):
     revision = bench.playwright_revisions()["chromium-headless-shell"]
     folder = bench.playwright_browsers_dir(tmp_path / "pw", "/usr/bin/true")
