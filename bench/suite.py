@@ -217,8 +217,8 @@ def markdown(res: dict[str, Any]) -> str:
     if loops:
         named = ", ".join(["papermill", *(f"nbconvert {'webpdf' if f == 'pdf' else f}" for f in res["formats"])])
         lines += [
-            f"Naive loops ({named}; one brief at a time): on the command line, three programs a brief; "
-            "and through the same libraries' Python APIs in one process.",
+            f"Naive loops ({named}; one brief at a time): on the command line, {1 + len(res['formats'])} "
+            "programs a brief; and through the same libraries' Python APIs in one process.",
             "",
             "| | " + " | ".join(title for _, title in loops) + f" | `build.py --force --jobs {jobs}` |",
             "|---|" + "---:|" * (len(loops) + 1),

@@ -209,3 +209,31 @@ def test_a_forced_build_reports_how_busy_the_cores_were_while_briefs_ran(pack_ym
     assert 0 < record["peak_briefs_pss_mb"] <= record["peak_pss_mb"]
     assert record["peak_parts_mb"]["kernels"] > 0 and record["peak_parts_mb"]["build"] > 0
     assert sum(record["peak_parts_mb"].values()) == pytest.approx(record["peak_pss_mb"], abs=0.5)
+
+
+def test_the_table_shows_both_naive_loops_and_both_ratios(bench):
+    from bench import suite
+
+    def loop(wall, cpu):
+        return {"wall_s": wall, "cpu_s": cpu, "peak_pss_mb": 400, "max_rss_mb": 150, "failed": [],
+                "step_s": {"papermill": wall / 2, "html": wall / 4, "webpdf": wall / 4},
+                "runs": [{"wall_s": wall}]}
+
+    res = {"briefs": ["a", "b"], "runs": 1, "jobs": 3, "formats": ["html", "pdf"], "skipped_fail_both_ways": [],
+           "machine": {"cpus": 2, "python": "3.11", "chromium": "", "load_average": ["0.5 0.5 0.5"]},
+           "naive": loop(60.0, 50.0), "one_process": loop(36.0, 28.0),
+           "build": {"wall_s": 6.0, "cpu_s": 9.0, "core_s_per_brief": 4.5, "cpu_busy": 0.75, "peak_pss_mb": 700,
+                     "max_rss_mb": 170, "cpu_method": "cgroup", "runs": [{"wall_s": 6.0}]},
+           "ratio": 10.0, "ratio_one_process": 6.0, "noop": {"wall_s": 0.1},
+           "one_table": {"table": None}, "scale": None}
+    text = suite.markdown(res)
+    header = next(line for line in text.splitlines() if line.startswith("| | "))
+    assert header.count("|") == 5 and "command lines" in header and "one process" in header
+    assert "| wall time | 60.0 s | 36.0 s | 6.0 s |" in text
+    assert "command line (a/b) | **10.0×**" in text and "one process (a'/b) | **6.0×**" in text
+    assert "3 programs a brief" in text
+    res["one_process"], res["ratio_one_process"] = None, None  # a record from before (a') existed
+    text = suite.markdown(res)
+    header = next(line for line in text.splitlines() if line.startswith("| | "))
+    assert header.count("|") == 4 and "one process" not in header and "(a'/b)" not in text
+    assert "| wall time | 60.0 s | 6.0 s |" in text
