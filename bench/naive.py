@@ -112,11 +112,7 @@ def naive_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict[str, 
                 if result["returncode"] != 0:
                     record["status"], record["failed_step"] = "failed", step
                     break
-            suffixes = {"html": ".html", "pdf": ".pdf"}
-            record["outputs"] = sorted(
-                p.name for p in (out_dir / f"{brief.id}{s}" for s in [".ipynb", *(suffixes[f] for f in formats)])
-                if p.exists()
-            )
+            record["outputs"] = _outputs(out_dir, brief.id, formats)
             records.append(record)
         tree_cpu, method = memory.total_cpu_s(cpu), memory.cpu_method  # the group is gone after the block
     wall = time.perf_counter() - started
@@ -162,12 +158,8 @@ def one_process_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict
     done = {r["id"] for r in records}
     records += [{"id": b.id, "status": "failed", "failed_step": "papermill", "steps": {}} for b in briefs
                 if b.id not in done]  # the process ended before it reached them
-    suffixes = {"html": ".html", "pdf": ".pdf"}
     for record in records:
-        record["outputs"] = sorted(
-            p.name for p in (out_dir / f"{record['id']}{s}" for s in [".ipynb", *(suffixes[f] for f in formats)])
-            if p.exists()
-        )
+        record["outputs"] = _outputs(out_dir, record["id"], formats)
     return {
         "way": "one_process",
         "wall_s": round(wall, 3),
@@ -179,6 +171,12 @@ def one_process_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict
         "briefs": records,
         "failed": [r["id"] for r in records if r["status"] == "failed"],
     }
+
+
+def _outputs(out_dir: Path, brief_id: str, formats: tuple[str, ...]) -> list[str]:
+    """The files a naive loop left for one brief: its executed notebook and each format's file."""
+    suffixes = [".ipynb", *({"html": ".html", "pdf": ".pdf"}[f] for f in formats)]
+    return sorted(p.name for p in (out_dir / f"{brief_id}{s}" for s in suffixes) if p.exists())
 
 
 def step_medians(runs: list[dict]) -> dict[str, float]:

@@ -54,7 +54,7 @@ def main(job_path: str) -> int:
                 else:
                     body, _ = exporters[step].from_filename(str(executed))
                     data = body if isinstance(body, bytes) else body.encode("utf-8")
-                    executed.with_suffix(suffix).write_bytes(data)
+                    (out_dir / f"{brief['id']}{suffix}").write_bytes(data)
             except Exception:
                 traceback.print_exc()
                 record["status"], record["failed_step"] = "failed", step
