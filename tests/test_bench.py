@@ -90,6 +90,19 @@ def test_one_process_loop_builds_what_the_command_line_loop_builds(bench, pack_y
     json.dumps(record)
 
 
+def test_one_process_loop_that_dies_counts_every_brief_it_did_not_reach_as_failed(bench, pack_yml: Path,
+                                                                                 tmp_path: Path, monkeypatch):
+    dies = tmp_path / "dies.py"
+    dies.write_text("import os\nos._exit(9)\n")
+    monkeypatch.setattr(sys.modules["bench.naive"], "ONE_PROCESS", dies)
+    briefs = bench.load_briefs(pack_yml, ["good-*"])
+    record = bench.one_process_build(briefs, pack_yml.parent, tmp_path / "one", env=bench.kernel_env(pack_yml.parent))
+
+    assert record["returncode"] == 9
+    assert record["failed"] == ["good-pacific", "good-europe"]
+    assert all(r["failed_step"] == "papermill" and r["outputs"] == [] for r in record["briefs"])
+
+
 def test_playwright_folder_links_the_system_chromium(bench, tmp_path: Path):
     revision = bench.playwright_revisions()["chromium-headless-shell"]
     folder = bench.playwright_browsers_dir(tmp_path / "pw", "/usr/bin/true")
