@@ -3,7 +3,7 @@
 #   make test     set up, then run the whole test suite (what CI runs)
 #   make lab      open JupyterLab in the same environment, with the pack's kernel
 #   make check    validate catalogue, parameters and data; build nothing
-#   make bench    time build.py against the naive papermill + nbconvert loop
+#   make bench    time build.py against the naive papermill + nbconvert loops (command line; one process)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
