@@ -131,3 +131,29 @@ def test_killing_a_forked_kernel_returns_once_the_kernel_is_gone():
         return provisioner.process.poll()  # what jupyter_client asks at once, before any sleep
 
     assert asyncio.run(kill_then_poll()) is not None
+
+
+def test_a_build_of_one_brief_forks_its_kernel_from_a_zygote_told_it_serves_one(tmp_path):
+    """One brief also gets a kernel forked from the zygote, which preloads while the build
+    checks the data (an ordinary kernel would start only after the check, then import the same
+    libraries). Told it serves one kernel, the zygote does not parse the tables in advance."""
+    from conftest import copy_pack, run_build
+
+    pack = copy_pack(tmp_path / "pack")
+    probe = pack / "kernel-parent"
+    nb_path = pack / "notebooks" / "good.ipynb"
+    nb = json.loads(nb_path.read_text())
+    nb["cells"][4]["source"] = ("import os, pathlib\n"
+                                f"pathlib.Path({str(probe)!r}).write_bytes("
+                                "open(f'/proc/{os.getppid()}/cmdline', 'rb').read())\n")
+    nb_path.write_text(json.dumps(nb))
+
+    one = run_build(pack, "--only", "good-pacific", "--format", "html")
+    assert one.returncode == 0, one.stderr
+    parent = probe.read_bytes().split(b"\0")
+    assert b"briefkit.engine.zygote" in parent and b"--one-kernel" in parent, parent
+    probe.unlink()
+    two = run_build(pack, "--only", "good-*", "--format", "html", "--force")
+    assert two.returncode == 0, two.stderr
+    parent = probe.read_bytes().split(b"\0")
+    assert b"briefkit.engine.zygote" in parent and b"--one-kernel" not in parent, parent

@@ -62,12 +62,17 @@ class Session:
         return self._stack.__exit__(*exc_info)
 
     def start_zygote(self, count: int) -> None:
-        """Start the kernel zygote (see engine.zygote) unless disabled or not worth it."""
-        if not self.settings.fork or count < 2 or not hasattr(os, "fork"):
+        """Start the kernel zygote (see engine.zygote) for ``count`` kernels, unless disabled.
+
+        Also for one: the zygote preloads while the build checks the data, where an ordinary
+        kernel would start only after the check and then import the same libraries. A
+        one-table rebuild of one brief, 6 alternating pairs: 3.72 -> 3.24 s (medians)."""
+        if not self.settings.fork or count < 1 or not hasattr(os, "fork"):
             return
         from .zygote import Zygote, content_modules
 
-        self.kernels.zygote = Zygote(self.kernels.env, preload=content_modules(self.pack)).start()
+        self.kernels.zygote = Zygote(self.kernels.env, preload=content_modules(self.pack),
+                                     kernels=count).start()
         self._stack.callback(self._stop_zygote)
 
     def _stop_zygote(self) -> None:

@@ -83,10 +83,12 @@ KERNEL_ARGUMENTS = (
 
 
 # ---------------------------------------------------------------- the zygote process
-def serve(sock_path: str, extra: tuple[str, ...] = ()) -> None:
+def serve(sock_path: str, extra: tuple[str, ...] = (), warm_data: bool = True) -> None:
     """Run the zygote: preload, then fork one kernel per request until told to stop (or orphaned).
 
     ``extra`` names more modules to preload: the pack's content code (``pack.yml``'s ``code:``).
+    ``warm_data``: once the first kernels are forked, parse the data tables for the kernels
+    still to come (off for a build of one brief: there are none).
     """
     os.environ.setdefault("MPLBACKEND", INLINE)  # as ipykernel would set it, before matplotlib loads
     for name in (*PRELOAD, *extra):
@@ -112,7 +114,7 @@ def serve(sock_path: str, extra: tuple[str, ...] = ()) -> None:
     server.listen(8)
     server.settimeout(1.0)
     parent = os.getppid()
-    warmed = False
+    warmed = not warm_data
     print("ready", flush=True)  # the parent waits for this line
     while True:
         try:
@@ -280,11 +282,18 @@ def content_modules(pack) -> tuple[str, ...]:
     return tuple(names)
 
 
-class Zygote:
-    """Start and stop a zygote; ``spawn`` asks it for a kernel process."""
+ONE_KERNEL = "--one-kernel"  # the zygote's option: the build asks for one kernel only
 
-    def __init__(self, env: dict | None = None, preload: tuple[str, ...] = ()) -> None:
+
+class Zygote:
+    """Start and stop a zygote; ``spawn`` asks it for a kernel process.
+
+    ``kernels``: how many kernels the build will ask for, if known; with one, the zygote does
+    not parse the data tables in advance for kernels still to come."""
+
+    def __init__(self, env: dict | None = None, preload: tuple[str, ...] = (), kernels: int | None = None) -> None:
         self.preload = tuple(preload)  # more modules to import before forking (the pack's code)
+        self.kernels = kernels
         if env is None:
             from .. import config
 
@@ -299,7 +308,8 @@ class Zygote:
     def start(self) -> "Zygote":
         env = {**self.env, "OPENBLAS_NUM_THREADS": self.env.get("OPENBLAS_NUM_THREADS", "1")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-Xfrozen_modules=off", "-m", "briefkit.engine.zygote", self.sock, *self.preload],
+            [sys.executable, "-Xfrozen_modules=off", "-m", "briefkit.engine.zygote", self.sock, *self.preload,
+             *([ONE_KERNEL] if self.kernels == 1 else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -380,7 +390,7 @@ class ForkedProcess:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], tuple(sys.argv[2:]))
+    serve(sys.argv[1], tuple(a for a in sys.argv[2:] if a != ONE_KERNEL), warm_data=ONE_KERNEL not in sys.argv[2:])
     # Told to stop (or orphaned): leave at once. Tearing down the preloaded interpreter (pandas,
     # Matplotlib, IPython) took 0.3-0.4 s that every build waited for; nothing is left to write.
     sys.stdout.flush()
