@@ -157,3 +157,124 @@ def test_a_build_of_one_brief_forks_its_kernel_from_a_zygote_told_it_serves_one(
     assert two.returncode == 0, two.stderr
     parent = probe.read_bytes().split(b"\0")
     assert b"briefkit.engine.zygote" in parent and b"--one-kernel" not in parent, parent
+
+
+EMPTY = object()  # in a scripted channel: nothing comes this time
+
+
+class _Channel:
+    """A scripted channel: get_msg hands out the messages given (raising Empty for EMPTY and
+    once they are used up)."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+
+    async def get_msg(self, timeout=None):
+        from queue import Empty
+
+        if not self.messages:
+            raise Empty
+        item = self.messages.pop(0)
+        if item is EMPTY:
+            raise Empty
+        return item(self.owner.asked) if callable(item) else item
+
+
+class _FakeClient:
+    """What wait_until_ready uses of a jupyter_client client: kernel_info, the shell and IOPub
+    channels, _async_is_alive and _handle_kernel_info_reply."""
+
+    def __init__(self, shell, iopub, alive=True):
+        self.asked, self.handled, self.alive = [], [], alive
+        self.shell_channel, self.iopub_channel = _Channel(shell), _Channel(iopub)
+        self.shell_channel.owner = self.iopub_channel.owner = self
+
+    def kernel_info(self):
+        self.asked.append(f"req-{len(self.asked) + 1}")
+        return self.asked[-1]
+
+    async def _async_is_alive(self):
+        return self.alive
+
+    def _handle_kernel_info_reply(self, msg):
+        self.handled.append(msg)
+
+
+def _status(state, parent):
+    return {"msg_type": "status", "content": {"execution_state": state}, "parent_header": {"msg_id": parent}}
+
+
+REPLY = {"msg_type": "kernel_info_reply", "content": {"protocol_version": "5.3"}, "parent_header": {}}
+
+
+def test_ready_once_the_requests_own_idle_comes_over_iopub():
+    import asyncio
+
+    client = _FakeClient(
+        shell=[REPLY],
+        iopub=[_status("starting", None), _status("busy", "req-1"), _status("idle", "earlier"),
+               lambda asked: _status("idle", asked[0]), _status("busy", "later")],
+    )
+    asyncio.run(execute.wait_until_ready(client, timeout=5, iopub_wait=0.05))
+    assert client.asked == ["req-1"] and client.handled == [REPLY]
+    # Read up to the request's idle and no further: an idle of another request did not count.
+    assert client.iopub_channel.messages == [_status("busy", "later")]
+
+
+def test_asks_again_while_iopub_has_not_shown_the_requests_idle():
+    import asyncio
+
+    # IOPub missed the first request's idle (not yet connected, say): nothing more comes.
+    client = _FakeClient(shell=[REPLY, REPLY], iopub=[_status("busy", "req-1"), EMPTY, _status("idle", "req-2")])
+    asyncio.run(execute.wait_until_ready(client, timeout=5, iopub_wait=0.05))
+    assert client.asked == ["req-1", "req-2"] and client.handled == [REPLY]
+    assert client.iopub_channel.messages == []
+
+
+def test_a_kernel_that_dies_before_answering_is_reported():
+    import asyncio
+
+    client = _FakeClient(shell=[], iopub=[], alive=False)
+    with pytest.raises(RuntimeError, match="died"):
+        asyncio.run(execute.wait_until_ready(client, timeout=5, iopub_wait=0.05))
+
+
+def test_only_a_build_of_one_kernel_skips_jupyter_clients_fixed_wait(tmp_path):
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    plain = execute.kernel_manager_class(execute.Kernels(runtime=str(tmp_path)), tmp_path / "k.log")()
+    prompt = execute.kernel_manager_class(execute.Kernels(runtime=str(tmp_path), prompt=True), tmp_path / "k.log")()
+    assert plain.client_factory is AsyncKernelClient
+    assert prompt.client_factory is not AsyncKernelClient and issubclass(prompt.client_factory, AsyncKernelClient)
+    assert prompt.client_factory.wait_for_ready is not AsyncKernelClient.wait_for_ready
+
+
+PROMPT_PROBE = """
+import sys
+from briefkit.engine import execute
+real = execute.kernel_manager_class
+def spy(kernels, *args, **kwargs):
+    print("prompt", kernels.prompt, flush=True)
+    return real(kernels, *args, **kwargs)
+execute.kernel_manager_class = spy
+from briefkit.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_build_of_one_brief_starts_its_kernel_promptly_and_of_two_with_the_wait(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import copy_pack
+
+    pack = copy_pack(tmp_path / "pack")
+
+    def build(*args):
+        done = subprocess.run([sys.executable, "-c", PROMPT_PROBE, "--pack", str(pack / "pack.yml"), "--format", "html",
+                               "--force", *args], capture_output=True, text=True, cwd=pack, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return [line for line in done.stdout.splitlines() if line.startswith("prompt")]
+
+    assert build("--only", "good-pacific") == ["prompt True"]
+    assert build("--only", "good-*") == ["prompt False", "prompt False"]

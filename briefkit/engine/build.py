@@ -262,6 +262,7 @@ def _run(session: Session, todo, context: dict, previous: dict) -> list[Result]:
     # so the next brief's kernel starts at once (measured: about 0.6-0.8 s less a build of 12).
     jobs = max(1, session.opts.jobs)
     session.kernels.slots = threading.BoundedSemaphore(jobs)
+    session.kernels.prompt = len(ordered) == 1  # one kernel in all: no fixed wait at its start (Kernels)
     pool = ThreadPoolExecutor(max_workers=min(len(ordered), 2 * jobs), thread_name_prefix="brief")
     futures = set()
     try:
