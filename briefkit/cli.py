@@ -462,6 +462,12 @@ def _preview(args) -> int:
         elif event == "failed":
             print(f"error: {info['error']}", file=sys.stderr, flush=True)
 
+    def stop(signum, frame):  # SIGTERM (a closed terminal's, an editor's task) ends it as Ctrl-C does
+        raise KeyboardInterrupt
+
+    import signal
+
+    signal.signal(signal.SIGTERM, stop)  # builds set their own while they run, and put this back
     try:
         with Preview(path, args.id, port=args.port, report=say) as preview:
             preview.serve_forever()

@@ -77,6 +77,7 @@ class Preview:
         self._port = port
         self.server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.zygote = None  # an engine.zygote.KeptZygote: each rebuild forks its kernel from it
 
     # -- the server
     def __enter__(self) -> "Preview":
@@ -94,6 +95,8 @@ class Preview:
     def __exit__(self, *exc_info) -> bool:
         self.stop.set()
         self.state.update(closed=True)
+        if self.zygote is not None:
+            self.zygote.close()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
@@ -124,13 +127,16 @@ class Preview:
         """One build of the brief's HTML; the result goes to the page and to ``report``."""
         from . import catalogue
         from .engine import Options, build
+        from .engine.zygote import KeptZygote
 
         self.state.update(state="building", reason=why)
         started = time.perf_counter()
         try:
             pack = catalogue.load(self.catalogue)
             pack.brief(self.brief_id)
-            report = build(pack, Options(only=[self.brief_id], formats=("html",), jobs=1, output=self.out))
+            self.zygote = self.zygote or KeptZygote()
+            report = build(pack, Options(only=[self.brief_id], formats=("html",), jobs=1, output=self.out),
+                           kept_zygote=self.zygote)
         except BriefkitError as exc:
             if exc.exit_code >= 128:  # Ctrl-C or SIGTERM during the build
                 raise

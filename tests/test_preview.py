@@ -120,3 +120,84 @@ def test_watched_inputs_are_the_briefs_own(tiny_pack):
     assert watched == {"pack.yml", "notebooks/good.ipynb"}
     folders = {f.name for f in p.watched_folders()}
     assert {"templates", "styles"} <= folders
+
+
+def test_rebuilds_fork_their_kernels_from_one_kept_zygote_and_leave_none_behind(preview):
+    """Each rebuild forks its kernel from the zygote the first build started (no preload
+    again); Ctrl-C stops it with the preview."""
+    proc, url, pack = preview
+    notebook = pack / "notebooks" / "good.ipynb"
+    _wait_for(url, lambda s: s["state"] == "ready" and s["version"] >= 1)
+    parents = []
+    for edit in (1, 2, 3):
+        nb = json.loads(notebook.read_text())
+        nb["cells"][1]["source"] = f"## Summary\n\nEdit {edit}."
+        nb["cells"][4]["source"] = ("import os\nfrom IPython.display import HTML, display\n"
+                                    "display(HTML(f'<p>kernel parent {os.getppid()}</p>'))\n")
+        notebook.write_text(json.dumps(nb))
+        _wait_for(url, lambda s: s["state"] == "ready" and s["version"] >= 1 + edit)
+        page = _get(url + "brief.html")[2]
+        assert f"Edit {edit}." in page
+        parents.append(re.search(r"kernel parent (\d+)", page).group(1))
+    assert len(set(parents)) == 1, parents
+    zygote = Path(f"/proc/{parents[0]}/cmdline").read_bytes().split(b"\0")
+    assert b"briefkit.engine.zygote" in zygote and b"--one-kernel" in zygote
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+    assert not Path(f"/proc/{parents[0]}").exists() or b"zygote" not in Path(f"/proc/{parents[0]}/cmdline").read_bytes()
+    assert survivors(f"BRIEFKIT_PACK={pack.resolve()}") == []
+
+
+def test_the_kept_zygote_is_started_again_when_its_code_or_preload_changes_or_it_died(monkeypatch):
+    from briefkit.engine import zygote as zy
+
+    started, stopped = [], []
+
+    class Stub:
+        def __init__(self, env, preload=(), kernels=None):
+            self.preload, self.proc = preload, None
+
+        def start(self):
+            self.proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+            started.append(self)
+            return self
+
+        def stop(self):
+            self.proc.kill()
+            self.proc.wait()
+            stopped.append(self)
+
+    monkeypatch.setattr(zy, "Zygote", Stub)
+    kept = zy.KeptZygote()
+    try:
+        first = kept.get({}, ("security_pack",), "code-1", kernels=1)
+        assert kept.get({}, ("security_pack",), "code-1", kernels=1) is first  # kept
+        second = kept.get({}, ("security_pack",), "code-2", kernels=1)  # briefkit or the pack's code changed
+        assert second is not first and stopped == [first]
+        third = kept.get({}, ("security_pack", "more"), "code-2", kernels=1)  # another preload
+        assert third is not second and stopped == [first, second]
+        third.proc.kill()
+        third.proc.wait()
+        fourth = kept.get({}, ("security_pack", "more"), "code-2", kernels=1)  # it died
+        assert fourth is not third and len(started) == 4
+    finally:
+        kept.close()
+    assert stopped[-1] is started[-1] and len(stopped) == 4
+
+
+def test_sigterm_ends_a_preview_as_ctrl_c_does_and_stops_its_zygote(preview):
+    proc, url, pack = preview
+    notebook = pack / "notebooks" / "good.ipynb"
+    _wait_for(url, lambda s: s["state"] == "ready" and s["version"] >= 1)
+    notebook.write_text(notebook.read_text().replace("This is a small test brief.", "Edited."))
+    _wait_for(url, lambda s: s["state"] == "ready" and s["version"] >= 2)  # a kernel forked: the zygote is up
+    import glob
+    import tempfile
+
+    held = f"{tempfile.gettempdir()}/bk-zygote-{proc.pid}-*"  # the kept zygote's socket folder
+    assert glob.glob(held)
+    proc.send_signal(signal.SIGTERM)  # between builds, watching
+    assert proc.wait(timeout=60) == 0
+    assert "preview stopped" in proc.stderr.read()
+    assert survivors(f"BRIEFKIT_PACK={pack.resolve()}") == []
+    assert not glob.glob(held)

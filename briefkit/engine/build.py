@@ -82,12 +82,14 @@ class Report:
         return 1 if self.count(FAILED) or self.problems else 0
 
 
-def build(pack: Pack, opts: Options, settings: config.Settings | None = None) -> Report:
+def build(pack: Pack, opts: Options, settings: config.Settings | None = None, kept_zygote=None) -> Report:
     """Build the selected briefs; failures are isolated and reported, never raised.
 
     Raises :class:`BriefkitError` (exit 2) for bad parameters, data or output folder before
     anything is written, and :class:`BuildInterrupted` on Ctrl-C or SIGTERM.
     With ``opts.edition`` the finished outputs are also published as a dated edition.
+    ``kept_zygote``: a :class:`~briefkit.engine.zygote.KeptZygote` to fork the kernels from,
+    left running afterwards (``build.py preview`` keeps one from rebuild to rebuild).
     """
     from .. import exporters
     from ..parameters import check_overrides
@@ -99,7 +101,7 @@ def build(pack: Pack, opts: Options, settings: config.Settings | None = None) ->
     todo = [b for b, _, reason in planned if reason]
     report = Report(index=out / "index.html")
     blocked = report.skipped if opts.keep_going else None  # --keep-going: id -> the bad data it reads
-    with Session(pack, opts, out, settings) as session, _tolerating(session, blocked):
+    with Session(pack, opts, out, settings, kept_zygote) as session, _tolerating(session, blocked):
         session.start_zygote(len(todo))  # preloads while parameters and data are checked
         checked = {}
         if todo:

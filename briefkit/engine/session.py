@@ -34,8 +34,9 @@ log = logging.getLogger("briefkit")
 
 
 class Session:
-    def __init__(self, pack: Pack, opts: Options, out: Path, settings: Settings):
+    def __init__(self, pack: Pack, opts: Options, out: Path, settings: Settings, kept_zygote=None):
         self.pack, self.opts, self.out, self.settings = pack, opts, out, settings
+        self.kept_zygote = kept_zygote  # a zygote.KeptZygote to fork from, kept after the build (preview)
         self.staging: Path | None = None
         self.kernels = Kernels()
         self.exporters: dict[str, Any] = {}
@@ -71,6 +72,13 @@ class Session:
             return
         from .zygote import Zygote, content_modules
 
+        if self.kept_zygote is not None:  # kept by the caller from build to build (preview)
+            from .plan import ENGINE_DIR, file_digest
+
+            code = file_digest([ENGINE_DIR, *self.pack.code], self.pack.root)
+            self.kernels.zygote = self.kept_zygote.get(self.kernels.env, content_modules(self.pack), code,
+                                                       kernels=count)
+            return
         self.kernels.zygote = Zygote(self.kernels.env, preload=content_modules(self.pack),
                                      kernels=count).start()
         self._stack.callback(self._stop_zygote)

@@ -354,6 +354,36 @@ class Zygote:
         files.remove_runtime(self.folder)
 
 
+class KeptZygote:
+    """One zygote kept from build to build in a long-lived process (``build.py preview``), so
+    that a rebuild forks its kernel at once instead of preloading again.
+
+    :meth:`get` starts it on first use, and again whenever the code it preloaded may have
+    changed: briefkit itself or the pack's content code (``key``, a hash of their files), or
+    the modules it preloads; also if it has died. Kernels are forked with each build's own
+    environment, and data parsed in advance is used only if the files are byte for byte the
+    same (see :func:`_warm_data`), so neither can go stale. Libraries installed while it
+    runs are not seen until it is started again (restart the preview). :meth:`close` stops it.
+    """
+
+    def __init__(self) -> None:
+        self._zygote: Zygote | None = None
+        self._key: tuple | None = None
+
+    def get(self, env: dict, preload: tuple[str, ...], key: str, kernels: int | None = None) -> Zygote:
+        wanted = (key, tuple(preload))
+        current = self._zygote
+        if current is None or self._key != wanted or current.proc is None or current.proc.poll() is not None:
+            self.close()
+            self._zygote, self._key = Zygote(env, preload=preload, kernels=kernels).start(), wanted
+        return self._zygote
+
+    def close(self) -> None:
+        zygote, self._zygote, self._key = self._zygote, None, None
+        if zygote is not None:
+            zygote.stop()
+
+
 class ForkedProcess:
     """A ``subprocess.Popen`` look-alike for a kernel forked by the zygote (not our child)."""
 
