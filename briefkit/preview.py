@@ -112,16 +112,45 @@ class Preview:
         from watchfiles import watch
 
         self.report("serving", url=self.url, watched=[self._shown(p) for p in sorted(self.watched_files())])
+        seen = self._signature(self.watch_list()[1])  # the inputs as this build reads them
         self.rebuild("first build")
         while not self.stop.is_set():
             dirs, wanted = self.watch_list()
+            # The watcher runs only between builds: what was saved during the last build (or
+            # before the watcher is up again) shows as a difference from what it read.
+            missed = self._changed(seen)
+            if missed:
+                seen = self._signature(wanted)
+                self.report("changed", changed=missed)
+                self.rebuild(", ".join(missed) + " changed")
+                continue
             for changes in watch(*dirs, watch_filter=lambda _c, path: self._wanted(path, wanted),
                                  recursive=False, debounce=self.debounce_ms, step=50,
-                                 stop_event=self.stop, raise_interrupt=True, rust_timeout=1000):
-                changed = sorted({self._shown(Path(p)) for _, p in changes})
+                                 stop_event=self.stop, raise_interrupt=True, rust_timeout=1000,
+                                 yield_on_timeout=True):
+                # Each second without an event, compare too: a save in the moment before the
+                # watcher started has no event.
+                changed = (sorted({self._shown(Path(p)) for _, p in changes}) if changes
+                           else self._changed(seen))
+                if not changed:
+                    continue
+                seen = self._signature(wanted)
                 self.report("changed", changed=changed)
                 self.rebuild(", ".join(changed) + " changed")
                 break  # the brief's inputs may have changed (its notebook, pack.yml): watch afresh
+
+    @staticmethod
+    def _signature(wanted) -> dict[Path, tuple[int, int] | None]:
+        """Each watched file's modification time and size (None if it is missing)."""
+        files, folders = wanted
+        paths = set(files)
+        for folder in folders:
+            paths.update(p for p in folder.rglob("*") if not _ignored(p) and p.is_file())
+        return {path: _stat(path) for path in paths}
+
+    def _changed(self, seen: dict) -> list[str]:
+        """The files, of those the last build read, that differ now from ``seen``."""
+        return sorted({self._shown(p) for p, sig in seen.items() if _stat(p) != sig})
 
     def rebuild(self, why: str) -> None:
         """One build of the brief's HTML; the result goes to the page and to ``report``."""
@@ -212,6 +241,14 @@ class Preview:
             return Path(path).resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def _ignored(path: Path) -> bool:

@@ -201,3 +201,21 @@ def test_sigterm_ends_a_preview_as_ctrl_c_does_and_stops_its_zygote(preview):
     assert "preview stopped" in proc.stderr.read()
     assert survivors(f"BRIEFKIT_PACK={pack.resolve()}") == []
     assert not glob.glob(held)
+
+
+def test_an_edit_saved_while_the_brief_builds_is_built_next(preview):
+    """The watcher runs between builds; a save during a build is seen as soon as it ends."""
+    proc, url, pack = preview
+    notebook = pack / "notebooks" / "good.ipynb"
+    _wait_for(url, lambda s: s["state"] == "ready" and s["version"] >= 1)
+    nb = json.loads(notebook.read_text())
+    nb["cells"][1]["source"] = "## Summary\n\nA slow build."
+    nb["cells"][4]["source"] = "import time\ntime.sleep(3)\n"
+    notebook.write_text(json.dumps(nb))
+    _wait_for(url, lambda s: s["state"] == "building" and "good.ipynb" in s["reason"], timeout=60)
+    time.sleep(0.5)  # the kernel is in the sleeping cell
+    nb["cells"][1]["source"] = "## Summary\n\nSaved while it built."
+    nb["cells"][4]["source"] = "pass\n"
+    notebook.write_text(json.dumps(nb))
+    _wait_for(url, lambda s: s["state"] == "ready" and "Saved while it built." in _get(url + "brief.html")[2],
+              timeout=90)
