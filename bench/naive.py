@@ -103,7 +103,7 @@ def naive_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict[str, 
     started = time.perf_counter()
     with measuring() as memory:
         for brief in briefs:
-            record = {"id": brief.id, "status": "built", "steps": {}, "outputs": []}
+            record = {"id": brief.id, "status": "built", "steps": {}}
             for step, argv in naive_steps(brief, out_dir, formats):
                 result = run(argv, cwd=pack_root, env=env, logfile=logfile, group=memory.group)
                 record["steps"][step] = result["seconds"]
@@ -112,20 +112,10 @@ def naive_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict[str, 
                 if result["returncode"] != 0:
                     record["status"], record["failed_step"] = "failed", step
                     break
-            record["outputs"] = _outputs(out_dir, brief.id, formats)
             records.append(record)
         tree_cpu, method = memory.total_cpu_s(cpu), memory.cpu_method  # the group is gone after the block
-    wall = time.perf_counter() - started
-    return {
-        "way": "naive",
-        "wall_s": round(wall, 3),
-        "cpu_s": tree_cpu,
-        "cpu_method": method,
-        "peak_pss_mb": memory.peak_mb,
-        "max_rss_mb": round(max_rss / 1024, 1),
-        "briefs": records,
-        "failed": [r["id"] for r in records if r["status"] == "failed"],
-    }
+    return _record("naive", time.perf_counter() - started, tree_cpu, method, memory, max_rss, records,
+                   out_dir, formats)
 
 
 ONE_PROCESS = Path(__file__).with_name("one_process.py")
@@ -158,25 +148,28 @@ def one_process_build(briefs: list, pack_root: Path, out_dir: Path, *, env: dict
     done = {r["id"] for r in records}
     records += [{"id": b.id, "status": "failed", "failed_step": "papermill", "steps": {}} for b in briefs
                 if b.id not in done]  # the process ended before it reached them
+    return _record("one_process", wall, tree_cpu, method, memory, result["max_rss_kb"], records, out_dir, formats,
+                   returncode=result["returncode"])
+
+
+def _record(way: str, wall: float, cpu: float, method: str, memory, max_rss_kb: int, records: list[dict],
+            out_dir: Path, formats: tuple[str, ...], **more) -> dict[str, Any]:
+    """A naive loop's record: wall time, CPU, memory, and each brief's with the files it left
+    (its executed notebook and each format's file)."""
+    suffixes = [".ipynb", *({"html": ".html", "pdf": ".pdf"}[f] for f in formats)]
     for record in records:
-        record["outputs"] = _outputs(out_dir, record["id"], formats)
+        record["outputs"] = sorted(p.name for p in (out_dir / f"{record['id']}{s}" for s in suffixes) if p.exists())
     return {
-        "way": "one_process",
+        "way": way,
         "wall_s": round(wall, 3),
-        "cpu_s": tree_cpu,
+        "cpu_s": cpu,
         "cpu_method": method,
         "peak_pss_mb": memory.peak_mb,
-        "max_rss_mb": round(result["max_rss_kb"] / 1024, 1),
-        "returncode": result["returncode"],
+        "max_rss_mb": round(max_rss_kb / 1024, 1),
+        **more,
         "briefs": records,
         "failed": [r["id"] for r in records if r["status"] == "failed"],
     }
-
-
-def _outputs(out_dir: Path, brief_id: str, formats: tuple[str, ...]) -> list[str]:
-    """The files a naive loop left for one brief: its executed notebook and each format's file."""
-    suffixes = [".ipynb", *({"html": ".html", "pdf": ".pdf"}[f] for f in formats)]
-    return sorted(p.name for p in (out_dir / f"{brief_id}{s}" for s in suffixes) if p.exists())
 
 
 def step_medians(runs: list[dict]) -> dict[str, float]:

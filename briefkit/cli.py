@@ -462,14 +462,10 @@ def _preview(args) -> int:
         elif event == "failed":
             print(f"error: {info['error']}", file=sys.stderr, flush=True)
 
-    def stop(signum, frame):  # SIGTERM (a closed terminal's, an editor's task) ends it as Ctrl-C does
-        raise KeyboardInterrupt
+    from .engine.session import _signals_raise
 
-    import signal
-
-    signal.signal(signal.SIGTERM, stop)  # builds set their own while they run, and put this back
-    try:
-        with Preview(path, args.id, port=args.port, report=say) as preview:
+    try:  # SIGTERM (a closed terminal's, an editor's task) ends it as Ctrl-C does, built or idle
+        with _signals_raise(), Preview(path, args.id, port=args.port, report=say) as preview:
             preview.serve_forever()
     except (KeyboardInterrupt, BuildInterrupted):  # Ctrl-C is how a preview ends
         print("preview stopped", file=sys.stderr)

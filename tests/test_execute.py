@@ -254,7 +254,8 @@ import sys
 from briefkit.engine import execute
 real = execute.kernel_manager_class
 def spy(kernels, *args, **kwargs):
-    print("prompt", kernels.prompt, flush=True)
+    sys.stdout.write(f"prompt {kernels.prompt}\\n")  # one write: two brief threads report at once
+    sys.stdout.flush()
     return real(kernels, *args, **kwargs)
 execute.kernel_manager_class = spy
 from briefkit.cli import main
