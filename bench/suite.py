@@ -243,8 +243,20 @@ def markdown(res: dict[str, Any]) -> str:
     if res.get("ratio_one_process"):
         lines.append("| speed-up of `build.py` over the naive loop in one process (a'/b) | "
                      f"**{res['ratio_one_process']:.1f}×** |")
+    cores = machine.get("cpus") or os.cpu_count() or 1
+    ceilings = [(x, f"({tag})") for x, tag in ((a, "a"), (a1, "a'")) if x]
+    if ceilings and b.get("cpu_s"):
+        # What the build's CPU time allows at best: every core busy from its start to its end.
+        lines += [
+            f"| the most the build's CPU time allows on {cores} cores (every core busy from start to end: "
+            f"naive wall ÷ (build CPU ÷ {cores})), over " + " and ".join(tag for _, tag in ceilings) + " | "
+            + "; ".join(f"{x['wall_s'] / (b['cpu_s'] / cores):.1f}×" for x, _ in ceilings) + " |",
+            f"| CPU time a build may use for 12× on {cores} cores, every core busy throughout, against "
+            + " and ".join(tag for _, tag in ceilings) + " | "
+            + "; ".join(f"{x['wall_s'] / 12 * cores:.1f} s" for x, _ in ceilings) + " |",
+        ]
     lines += [
-        f"| CPU busy while building (CPU time / (wall × {os.cpu_count() or 1} cores)) | {b['cpu_busy'] * 100:.0f}% |",
+        f"| CPU busy while building (CPU time / (wall × {cores} cores)) | {b['cpu_busy'] * 100:.0f}% |",
     ]
     if b.get("busy_while_briefs"):
         lines.append(f"| CPU busy while briefs run (from the first kernel's start to the last kernel's end) | "

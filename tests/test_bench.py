@@ -245,8 +245,13 @@ def test_the_table_shows_both_naive_loops_and_both_ratios(bench):
     assert "| wall time | 60.0 s | 36.0 s | 6.0 s |" in text
     assert "command line (a/b) | **10.0×**" in text and "one process (a'/b) | **6.0×**" in text
     assert "3 programs a brief" in text
+    # The ceiling the build's CPU time sets on 2 cores: 60 / (9 / 2) and 36 / (9 / 2); and the CPU
+    # time 12x allows: 60 / 12 * 2 and 36 / 12 * 2.
+    assert "over (a) and (a') | 13.3×; 8.0× |" in text
+    assert "12× on 2 cores, every core busy throughout, against (a) and (a') | 10.0 s; 6.0 s |" in text
     res["one_process"], res["ratio_one_process"] = None, None  # a record from before (a') existed
     text = suite.markdown(res)
     header = next(line for line in text.splitlines() if line.startswith("| | "))
     assert header.count("|") == 4 and "one process" not in header and "(a'/b)" not in text
     assert "| wall time | 60.0 s | 6.0 s |" in text
+    assert "over (a) | 13.3× |" in text and "against (a) | 10.0 s |" in text
